@@ -1,0 +1,163 @@
+//! The command line: every command, flag and its help. Parsing only; no side effects.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "manage",
+    version,
+    about = "Migrations for SeaORM projects: makemigrations, migrate, rollback",
+    after_help = "Examples:\n  \
+        manage makemigrations -m \"add events\"   write a migration from model changes\n  \
+        manage migrate                          apply pending migrations\n  \
+        manage rollback --yes                   revert the latest applied migration\n  \
+        manage showmigrations                   list migrations, applied or not\n\n\
+        The database is --database-url, else DATABASE_URL (environment or .env),\n\
+        else sqlite://db.sqlite3?mode=rwc in the project root."
+)]
+pub struct Cli {
+    /// Database URL (overrides DATABASE_URL and .env)
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a migration for the changes in models/ since the last one
+    #[command(after_help = "Examples:\n  \
+        manage makemigrations -m \"add attendees\"\n  \
+        manage makemigrations add_attendees\n  \
+        manage makemigrations --check      exit 1 when models have unmigrated changes\n  \
+        manage makemigrations --dry-run    print the migration, write nothing")]
+    Makemigrations(MakeMigrations),
+
+    /// Apply pending migrations, or move to TARGET
+    #[command(after_help = "Examples:\n  \
+        manage migrate                        apply every pending migration\n  \
+        manage migrate m20261122_101500       apply or revert until that one is the latest\n  \
+        manage migrate --plan                 show what would run")]
+    Migrate(Migrate),
+
+    /// Revert applied migrations, newest first
+    #[command(after_help = "Examples:\n  \
+        manage rollback                 revert the latest applied migration (asks first)\n  \
+        manage rollback --steps 3 --yes\n  \
+        manage rollback --dry-run       show what would be reverted")]
+    Rollback(Rollback),
+
+    /// List every migration, applied or not
+    #[command(after_help = "Example:\n  manage showmigrations --format json")]
+    Showmigrations(ListFormat),
+
+    /// Exit 1 when models, migrations and the database disagree
+    #[command(
+        after_help = "Checks that the models have no unmigrated changes, that every migration\n\
+        file is registered, that no migration is pending, and that the database's\n\
+        schema matches the snapshot.\n\nExample:\n  manage check && echo clean"
+    )]
+    Check(ListFormat),
+
+    /// Print a schema: the models', the snapshot's, or the database's
+    #[command(after_help = "Examples:\n  \
+        manage schema                     the models' schema as JSON\n  \
+        manage schema --from database     the connected database's schema")]
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MakeMigrations {
+    /// Name for the file (`mYYYYMMDD_HHMMSS_<name>.rs`); defaults to the message
+    pub name: Option<String>,
+
+    /// What the migration does, written at the top of the file
+    #[arg(short, long)]
+    pub message: Option<String>,
+
+    /// Write a skeleton for a hand-written migration
+    #[arg(long)]
+    pub empty: bool,
+
+    /// Write nothing; exit 1 when the models have unmigrated changes
+    #[arg(long, conflicts_with_all = ["dry_run", "empty"])]
+    pub check: bool,
+
+    /// Print the migration and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Never prompt; fail when an answer is missing
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Migrate {
+    /// Move to this migration (full name or a unique part of it)
+    pub target: Option<String>,
+
+    /// Show what would run, in order, and run nothing
+    #[arg(long)]
+    pub plan: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Rollback {
+    /// How many applied migrations to revert
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub steps: usize,
+
+    /// Show what would be reverted and revert nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListFormat {
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Whose schema to print
+    #[arg(long, value_enum, default_value_t = Source::Models)]
+    pub from: Source,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Json)]
+    pub format: SchemaFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Source {
+    Models,
+    Snapshot,
+    Database,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,92 @@
+//! `manage check` and `manage schema`.
+
+use crate::cli::{Format, SchemaArgs, Source};
+use crate::executor::Executor;
+use crate::schema::Schema;
+use crate::{Context, compare, diff, introspect};
+use anyhow::Result;
+use console::style;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use std::process::ExitCode;
+
+pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
+    let project = &ctx.project;
+    let snapshot = project.read_snapshot()?;
+    let mut problems = Vec::new();
+
+    match diff::diff(&snapshot, &ctx.entities.schema()?) {
+        Ok(ops) if !ops.is_empty() => problems.extend(
+            ops.iter()
+                .map(|op| format!("models have a change with no migration: {}", op.describe())),
+        ),
+        Ok(_) => {}
+        Err(e) => problems.push(format!("models have a change with no migration: {e}")),
+    }
+    let registered = project.registered_migrations()?;
+    let files = project.migration_files()?;
+    for file in files.iter().filter(|f| !registered.contains(f)) {
+        problems.push(format!(
+            "migrations/src/{file}.rs is not registered in migrations/src/lib.rs"
+        ));
+    }
+    for name in registered.iter().filter(|r| !files.contains(r)) {
+        problems.push(format!(
+            "migration {name} is registered but migrations/src/{name}.rs is missing"
+        ));
+    }
+
+    let db = ctx.db_url()?.connect().await?;
+    let states = Executor::<M>::new(&db).states().await?;
+    let pending: Vec<&str> = states
+        .iter()
+        .filter(|s| s.applied_at.is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    if pending.is_empty() {
+        let live = database_schema::<M>(&db).await?;
+        for d in compare::differences(&snapshot, &live, db.get_database_backend()) {
+            problems.push(format!("database differs from the migrations: {d}"));
+        }
+    } else {
+        problems.push(format!(
+            "{} migration(s) not applied: {}",
+            pending.len(),
+            pending.join(", ")
+        ));
+    }
+
+    if format == Format::Json {
+        println!("{}", serde_json::json!({ "problems": problems }));
+    } else if problems.is_empty() {
+        println!(
+            "{} models, migrations and database agree",
+            style("ok:").green().bold()
+        );
+    } else {
+        for p in &problems {
+            println!("{} {p}", style("problem:").red().bold());
+        }
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub async fn schema<M: MigratorTrait>(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
+    let schema = match args.from {
+        Source::Models => ctx.entities.schema()?,
+        Source::Snapshot => ctx.project.read_snapshot()?,
+        Source::Database => database_schema::<M>(&ctx.db_url()?.connect().await?).await?,
+    };
+    println!("{}", serde_json::to_string_pretty(&schema)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The live schema without the migration bookkeeping table.
+async fn database_schema<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Schema> {
+    let table = M::migration_table_name().to_string();
+    introspect::introspect(db, &[table.as_str()]).await
+}

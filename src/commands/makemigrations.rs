@@ -1,0 +1,164 @@
+//! `manage makemigrations`: diff the models against the snapshot and write a migration.
+
+use crate::cli::MakeMigrations;
+use crate::project::{self, Project};
+use crate::{Context, codegen, diff, ui};
+use anyhow::{Context as _, Result, bail};
+use chrono::{NaiveDateTime, Utc};
+use console::style;
+use std::process::ExitCode;
+
+pub fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
+    let project = &ctx.project;
+    let models = ctx.entities.schema()?;
+    let snapshot = project.read_snapshot()?;
+    warn_about_unregistered(project)?;
+
+    if args.empty {
+        let message = message(args)?;
+        let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
+        let code = codegen::empty_migration_file(&message);
+        return write(project, &name, code, None, args.dry_run);
+    }
+
+    let ops = diff::diff(&snapshot, &models)
+        .context("the models changed in a way makemigrations cannot write yet")?;
+    if ops.is_empty() {
+        println!("No changes detected");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.check {
+        println!("The models have changes with no migration:");
+        for op in &ops {
+            println!("  - {}", op.describe());
+        }
+        println!("Run `manage makemigrations` to write one.");
+        return Ok(ExitCode::FAILURE);
+    }
+
+    let message = message(args)?;
+    let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
+    let code = codegen::rustfmt(codegen::migration_file(
+        &message,
+        &ops,
+        &diff::reverse(&ops),
+    ));
+    for op in ops.iter().filter(|op| op.loses_data()) {
+        ui::warn(&format!("{}: its data will be lost", op.describe()));
+    }
+    let code_written = write(project, &name, code, Some(&models), args.dry_run)?;
+    if !args.dry_run {
+        for op in &ops {
+            println!("  - {}", op.describe());
+        }
+    }
+    Ok(code_written)
+}
+
+/// The message from `-m`, else NAME, else asked for at the terminal.
+fn message(args: &MakeMigrations) -> Result<String> {
+    if let Some(m) = args.message.as_ref().or(args.name.as_ref()) {
+        if m.trim().is_empty() {
+            bail!("the migration message is empty");
+        }
+        return Ok(m.clone());
+    }
+    if args.no_input || !ui::is_interactive() {
+        bail!(
+            "a migration needs a message: pass -m \"what it does\" (there is no terminal to ask on)"
+        );
+    }
+    let m = ui::input("Migration message")?;
+    if m.trim().is_empty() {
+        bail!("the migration message is empty; nothing written");
+    }
+    Ok(m)
+}
+
+/// `mYYYYMMDD_HHMMSS_slug`, later than every registered migration.
+fn migration_name(project: &Project, text: &str) -> Result<String> {
+    let mut when = Utc::now().naive_utc();
+    if let Some(last) = project.registered_migrations()?.last() {
+        if let Some(last_when) = last
+            .get(1..16)
+            .and_then(|ts| NaiveDateTime::parse_from_str(ts, "%Y%m%d_%H%M%S").ok())
+        {
+            if when <= last_when {
+                when = last_when + chrono::Duration::seconds(1);
+            }
+        }
+    }
+    Ok(format!("m{}_{}", when.format("%Y%m%d_%H%M%S"), slug(text)))
+}
+
+/// A file-name-safe, identifier-safe rendering of any text.
+pub fn slug(text: &str) -> String {
+    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    let mut out = String::new();
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+        if out.len() >= 48 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('_').to_string();
+    if out.is_empty() {
+        "migration".into()
+    } else {
+        out
+    }
+}
+
+fn write(
+    project: &Project,
+    name: &str,
+    code: String,
+    snapshot: Option<&crate::schema::Schema>,
+    dry_run: bool,
+) -> Result<ExitCode> {
+    if dry_run {
+        print!("{code}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = project.migrations_src().join(format!("{name}.rs"));
+    let mut files = vec![(path.clone(), Some(code))];
+    if let Some(schema) = snapshot {
+        files.extend(project::snapshot_files(&project.snapshot_dir(), schema)?);
+    }
+    // lib.rs goes last, although the journal makes the order irrelevant to safety.
+    files.push((project.lib_rs(), Some(project.register(name)?)));
+    project.commit(&files)?;
+    let shown = path.strip_prefix(&project.root).unwrap_or(&path);
+    println!("{} {}", style("Created").green().bold(), shown.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A migration file that lib.rs does not list never runs; say so early.
+fn warn_about_unregistered(project: &Project) -> Result<()> {
+    let registered = project.registered_migrations()?;
+    for file in project.migration_files()? {
+        if !registered.contains(&file) {
+            ui::warn(&format!(
+                "migrations/src/{file}.rs is not registered in migrations/src/lib.rs, so it never runs"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_safe_identifiers() {
+        assert_eq!(slug("Add events"), "add_events");
+        assert_eq!(slug("café \"quoted\" */ \\n"), "cafe_quoted_n");
+        assert_eq!(slug("***"), "migration");
+        assert!(slug(&"x".repeat(200)).len() <= 48);
+    }
+}

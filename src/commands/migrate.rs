@@ -1,0 +1,178 @@
+//! `manage migrate`, `manage rollback` and `manage showmigrations`.
+
+use crate::cli::{Format, Migrate, Rollback};
+use crate::executor::{Executor, MigrationState};
+use crate::{Context, ui};
+use anyhow::{Result, bail};
+use console::style;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use std::process::ExitCode;
+use std::time::Duration;
+
+enum Step {
+    Apply(String),
+    Revert(String),
+}
+
+pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
+    let url = ctx.db_url()?;
+    let db = url.connect().await?;
+    let executor = Executor::<M>::new(&db);
+    let states = executor.states().await?;
+
+    let steps: Vec<Step> = match &args.target {
+        None => states
+            .iter()
+            .filter(|s| s.applied_at.is_none())
+            .map(|s| Step::Apply(s.name.clone()))
+            .collect(),
+        Some(target) => {
+            let at = resolve(&states, target)?;
+            if states[at].applied_at.is_some() {
+                states[at + 1..]
+                    .iter()
+                    .rev()
+                    .filter(|s| s.applied_at.is_some())
+                    .map(|s| Step::Revert(s.name.clone()))
+                    .collect()
+            } else {
+                states[..=at]
+                    .iter()
+                    .filter(|s| s.applied_at.is_none())
+                    .map(|s| Step::Apply(s.name.clone()))
+                    .collect()
+            }
+        }
+    };
+
+    if steps.is_empty() {
+        println!("No migrations to apply: {} is up to date.", url.describe());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.plan {
+        println!("Planned operations for {}:", url.describe());
+        for step in &steps {
+            match step {
+                Step::Apply(name) => println!("  apply   {name}"),
+                Step::Revert(name) => println!("  revert  {name}"),
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Migrating {}", url.describe());
+    for step in &steps {
+        match step {
+            Step::Apply(name) => report("Applied", name, executor.apply(name).await?),
+            Step::Revert(name) => report("Reverted", name, executor.revert(name).await?),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
+    if args.steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    let url = ctx.db_url()?;
+    let db = url.connect().await?;
+    let executor = Executor::<M>::new(&db);
+    let states = executor.states().await?;
+    let plan: Vec<&MigrationState> = states
+        .iter()
+        .rev()
+        .filter(|s| s.applied_at.is_some())
+        .take(args.steps)
+        .collect();
+    if plan.is_empty() {
+        println!(
+            "Nothing to roll back: no migration is applied to {}.",
+            url.describe()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.len() < args.steps {
+        ui::warn(&format!(
+            "only {} migration(s) are applied; all of them will be reverted",
+            plan.len()
+        ));
+    }
+    println!("Reverting from {}, newest first:", url.describe());
+    for s in &plan {
+        println!("  revert  {}", s.name);
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes
+        && !ui::confirm(
+            "Revert these migrations?",
+            "pass --yes to revert without asking",
+        )?
+    {
+        println!("Nothing reverted.");
+        return Ok(ExitCode::FAILURE);
+    }
+    for s in plan {
+        report("Reverted", &s.name, executor.revert(&s.name).await?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
+    let db = ctx.db_url()?.connect().await?;
+    let states = states::<M>(&db).await?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&states)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if states.is_empty() {
+        println!("No migrations.");
+    }
+    for s in &states {
+        match s.applied_at {
+            Some(at) => {
+                let when = chrono::DateTime::from_timestamp(at, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_default();
+                println!("{} {}  {}", style("[X]").green(), s.name, style(when).dim());
+            }
+            None => println!("[ ] {}", s.name),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn states<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
+    Executor::<M>::new(db).states().await
+}
+
+/// The index of the migration named exactly `target`, or uniquely containing it.
+fn resolve(states: &[MigrationState], target: &str) -> Result<usize> {
+    if let Some(at) = states.iter().position(|s| s.name == target) {
+        return Ok(at);
+    }
+    let matches: Vec<usize> = (0..states.len())
+        .filter(|&i| states[i].name.contains(target))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("no migration matches `{target}`; see `manage showmigrations`"),
+        many => bail!(
+            "`{target}` matches {} migrations ({}); give more of the name",
+            many.len(),
+            many.iter()
+                .map(|&i| states[i].name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn report(verb: &str, name: &str, took: Duration) {
+    println!(
+        "  {} {name} {}",
+        style(verb).green(),
+        style(format!("({:.1?})", took)).dim()
+    );
+}

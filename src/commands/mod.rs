@@ -1,0 +1,22 @@
+//! One module per command; each takes the resolved [`Context`] and returns the exit code.
+
+mod check;
+mod makemigrations;
+mod migrate;
+
+use crate::Context;
+use crate::cli::Command;
+use anyhow::Result;
+use sea_orm_migration::MigratorTrait;
+use std::process::ExitCode;
+
+pub async fn dispatch<M: MigratorTrait>(ctx: &Context, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Makemigrations(args) => makemigrations::run(ctx, &args),
+        Command::Migrate(args) => migrate::migrate::<M>(ctx, &args).await,
+        Command::Rollback(args) => migrate::rollback::<M>(ctx, &args).await,
+        Command::Showmigrations(args) => migrate::showmigrations::<M>(ctx, args.format).await,
+        Command::Check(args) => check::check::<M>(ctx, args.format).await,
+        Command::Schema(args) => check::schema::<M>(ctx, &args).await,
+    }
+}

@@ -1,0 +1,236 @@
+//! Reads SeaORM entities into the normalized [`Schema`].
+//!
+//! The models crate lists its entities with `register_entities!(registry)`, which calls
+//! [`Entities::add`] once per entity type. Everything is read from SeaORM's own metadata,
+//! so the schema is exactly what `Schema::create_table_from_entity` would build.
+
+use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
+use sea_orm::sea_query::{self, ForeignKeyAction, Keyword, StringLen, Value};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
+};
+
+/// The project's entities, as registered by the models crate.
+#[derive(Default)]
+pub struct Entities {
+    schema: Schema,
+    duplicates: Vec<String>,
+}
+
+impl Entities {
+    pub fn add<E: EntityTrait>(&mut self, entity: E) {
+        let table = table_from_entity(entity, &mut self.schema);
+        if self.schema.tables.contains_key(&table.name) {
+            self.duplicates.push(table.name.clone());
+        }
+        self.schema.tables.insert(table.name.clone(), table);
+    }
+
+    /// The models' schema; an error when two entities claim one table.
+    pub fn schema(&self) -> anyhow::Result<Schema> {
+        if let Some(name) = self.duplicates.first() {
+            anyhow::bail!("two entities in models/ use the table name `{name}`");
+        }
+        Ok(self.schema.clone())
+    }
+}
+
+fn table_from_entity<E: EntityTrait>(entity: E, schema: &mut Schema) -> Table {
+    let name = entity.table_name().to_string();
+    // The backend only matters for how SeaORM spells enum columns; the abstract
+    // types below are read from the column definitions themselves.
+    let builder = sea_orm::Schema::new(DbBackend::Sqlite);
+
+    let primary_key: Vec<String> = E::PrimaryKey::iter()
+        .map(|pk| pk.into_column().as_str().to_string())
+        .collect();
+    let auto_increment = primary_key.len() == 1 && E::PrimaryKey::auto_increment();
+
+    let columns = E::Column::iter()
+        .map(|col| {
+            let def = col.def();
+            let col_name = col.as_str().to_string();
+            let spec_auto = builder
+                .get_column_def::<E>(col)
+                .get_column_spec()
+                .auto_increment;
+            let is_pk = primary_key.contains(&col_name);
+            Column {
+                ty: column_type(def.get_column_type(), schema),
+                nullable: def.is_null() && !is_pk,
+                default: def.get_column_default().map(default_from_expr),
+                unique: def.is_unique() && !is_pk,
+                auto_increment: is_pk && auto_increment || spec_auto,
+                name: col_name,
+            }
+        })
+        .collect();
+
+    let indexes = builder
+        .create_index_from_entity(entity)
+        .iter()
+        .filter(|stmt| !stmt.is_primary_key())
+        .map(|stmt| {
+            let spec = stmt.get_index_spec();
+            let columns = spec.get_column_names();
+            Index {
+                name: spec
+                    .get_name()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| schema::index_name(&name, &columns)),
+                columns,
+                unique: stmt.is_unique_key(),
+            }
+        })
+        .collect();
+
+    let create = builder.create_table_from_entity(entity);
+    let foreign_keys = create
+        .get_foreign_key_create_stmts()
+        .iter()
+        .map(|stmt| {
+            let fk = stmt.get_foreign_key();
+            let columns = fk.get_columns();
+            let ref_table = fk.get_ref_table().map(table_ref_name).unwrap_or_default();
+            ForeignKey {
+                name: fk
+                    .get_name()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| schema::foreign_key_name(&name, &columns, &ref_table)),
+                columns,
+                ref_columns: fk.get_ref_columns(),
+                ref_table,
+                on_delete: action(fk.get_on_delete()),
+                on_update: action(fk.get_on_update()),
+            }
+        })
+        .collect();
+
+    let mut table = Table {
+        name,
+        columns,
+        primary_key,
+        indexes,
+        foreign_keys,
+    };
+    table.sort();
+    table
+}
+
+/// The bare table name of a reference (schema qualifiers are not modelled yet).
+fn table_ref_name(table: &sea_query::TableRef) -> String {
+    match table {
+        sea_query::TableRef::Table(sea_query::TableName(_, name), _) => name.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn action(action: Option<ForeignKeyAction>) -> Action {
+    match action {
+        Some(ForeignKeyAction::Cascade) => Action::Cascade,
+        Some(ForeignKeyAction::Restrict) => Action::Restrict,
+        Some(ForeignKeyAction::SetNull) => Action::SetNull,
+        Some(ForeignKeyAction::SetDefault) => Action::SetDefault,
+        _ => Action::NoAction,
+    }
+}
+
+/// Maps SeaQuery's column type to the model's, recording enum types on the way.
+pub fn column_type(ty: &sea_query::ColumnType, schema: &mut Schema) -> ColumnType {
+    use sea_query::ColumnType as Q;
+    let len = |l: &StringLen| match l {
+        StringLen::N(n) => Some(*n),
+        _ => None,
+    };
+    match ty {
+        Q::Char(n) => ColumnType::Char { length: *n },
+        Q::String(l) => ColumnType::String { length: len(l) },
+        Q::Text => ColumnType::Text,
+        Q::Blob => ColumnType::Blob,
+        Q::TinyInteger => ColumnType::TinyInteger,
+        Q::SmallInteger => ColumnType::SmallInteger,
+        Q::Integer => ColumnType::Integer,
+        Q::BigInteger => ColumnType::BigInteger,
+        Q::TinyUnsigned => ColumnType::TinyUnsigned,
+        Q::SmallUnsigned => ColumnType::SmallUnsigned,
+        Q::Unsigned => ColumnType::Unsigned,
+        Q::BigUnsigned => ColumnType::BigUnsigned,
+        Q::Float => ColumnType::Float,
+        Q::Double => ColumnType::Double,
+        Q::Decimal(p) => ColumnType::Decimal { precision: *p },
+        Q::DateTime => ColumnType::DateTime,
+        Q::Timestamp => ColumnType::Timestamp,
+        Q::TimestampWithTimeZone => ColumnType::TimestampWithTimeZone,
+        Q::Time => ColumnType::Time,
+        Q::Date => ColumnType::Date,
+        Q::Binary(n) => ColumnType::Binary { length: *n },
+        Q::VarBinary(l) => ColumnType::VarBinary { length: len(l) },
+        Q::Boolean => ColumnType::Boolean,
+        Q::Json => ColumnType::Json,
+        Q::JsonBinary => ColumnType::JsonBinary,
+        Q::Uuid => ColumnType::Uuid,
+        Q::Enum { name, variants } => {
+            let name = name.to_string();
+            let values: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+            schema.enums.insert(
+                name.clone(),
+                Enum {
+                    name: name.clone(),
+                    values: values.clone(),
+                },
+            );
+            ColumnType::Enum { name, values }
+        }
+        Q::Custom(name) => ColumnType::Custom {
+            sql: name.to_string(),
+        },
+        other => {
+            let mut sql = String::new();
+            sea_query::TableBuilder::prepare_column_type(
+                &sea_query::PostgresQueryBuilder,
+                other,
+                &mut sql,
+            );
+            ColumnType::Custom { sql }
+        }
+    }
+}
+
+fn default_from_expr(expr: &sea_query::Expr) -> schema::Default {
+    use schema::Default as D;
+    match expr {
+        sea_query::Expr::Value(v) | sea_query::Expr::Constant(v) => match v {
+            Value::Bool(Some(b)) => D::Bool(*b),
+            Value::TinyInt(Some(n)) => D::Int(i64::from(*n)),
+            Value::SmallInt(Some(n)) => D::Int(i64::from(*n)),
+            Value::Int(Some(n)) => D::Int(i64::from(*n)),
+            Value::BigInt(Some(n)) => D::Int(*n),
+            Value::TinyUnsigned(Some(n)) => D::Int(i64::from(*n)),
+            Value::SmallUnsigned(Some(n)) => D::Int(i64::from(*n)),
+            Value::Unsigned(Some(n)) => D::Int(i64::from(*n)),
+            Value::BigUnsigned(Some(n)) => D::Int(*n as i64),
+            Value::Float(Some(f)) => D::Float(f64::from(*f)),
+            Value::Double(Some(f)) => D::Float(*f),
+            Value::String(Some(s)) => D::String(s.clone()),
+            Value::Char(Some(c)) => D::String(c.to_string()),
+            _ => D::Expr(render_expr(expr)),
+        },
+        sea_query::Expr::Keyword(Keyword::CurrentTimestamp) => D::CurrentTimestamp,
+        sea_query::Expr::Custom(sql) if is_current_timestamp(sql) => D::CurrentTimestamp,
+        _ => D::Expr(render_expr(expr)),
+    }
+}
+
+fn is_current_timestamp(sql: &str) -> bool {
+    matches!(
+        sql.trim().to_ascii_lowercase().as_str(),
+        "current_timestamp" | "current_timestamp()" | "now()"
+    )
+}
+
+fn render_expr(expr: &sea_query::Expr) -> String {
+    use sea_query::QueryBuilder;
+    let mut sql = String::new();
+    sea_query::PostgresQueryBuilder.prepare_expr(expr, &mut sql);
+    sql
+}

@@ -1,0 +1,135 @@
+//! Applies and reverts migrations, one transaction each where the backend has
+//! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
+
+use anyhow::{Result, anyhow};
+use sea_orm::{
+    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
+use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations};
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::time::{Duration, Instant, SystemTime};
+
+/// A known migration and, when applied, the Unix time it was applied at.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied_at: Option<i64>,
+}
+
+pub struct Executor<'a, M> {
+    db: &'a DatabaseConnection,
+    migrator: PhantomData<M>,
+}
+
+impl<'a, M: MigratorTrait> Executor<'a, M> {
+    pub fn new(db: &'a DatabaseConnection) -> Self {
+        Executor {
+            db,
+            migrator: PhantomData,
+        }
+    }
+
+    /// Every migration in order with its state. Rows for migrations that no longer
+    /// exist are an error, as in sea-orm-migration.
+    pub async fn states(&self) -> Result<Vec<MigrationState>> {
+        let rows = M::get_migration_models(self.db).await?;
+        let mut applied: BTreeMap<String, i64> = rows
+            .into_iter()
+            .map(|r| (r.version, r.applied_at))
+            .collect();
+        let states: Vec<MigrationState> = M::migrations()
+            .iter()
+            .map(|m| MigrationState {
+                name: m.name().to_string(),
+                applied_at: applied.remove(m.name()),
+            })
+            .collect();
+        if let Some(missing) = applied.keys().next() {
+            return Err(anyhow!(
+                "migration {missing} is recorded as applied in {} but is not in migrations/src/lib.rs; \
+                 restore its file, or roll the database back with the code that has it",
+                M::migration_table_name().to_string()
+            ));
+        }
+        Ok(states)
+    }
+
+    fn find(&self, name: &str) -> Result<Box<dyn MigrationTrait>> {
+        M::migrations()
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| anyhow!("unknown migration {name}"))
+    }
+
+    fn transactional(&self, migration: &dyn MigrationTrait) -> bool {
+        let default = matches!(
+            self.db.get_database_backend(),
+            DbBackend::Postgres | DbBackend::Sqlite
+        );
+        migration.use_transaction().unwrap_or(default)
+    }
+
+    /// Runs `up()` and records the migration; all or nothing where DDL is transactional.
+    pub async fn apply(&self, name: &str) -> Result<Duration> {
+        let migration = self.find(name)?;
+        let started = Instant::now();
+        let result: Result<(), sea_orm::DbErr> = async {
+            if self.transactional(migration.as_ref()) {
+                let txn = self.db.begin().await?;
+                migration.up(&SchemaManager::new(&txn)).await?;
+                record(&txn, name).await?;
+                txn.commit().await
+            } else {
+                migration.up(&SchemaManager::new(self.db)).await?;
+                record(self.db, name).await
+            }
+        }
+        .await;
+        result.map_err(|e| anyhow!("migration {name} failed: {e}"))?;
+        Ok(started.elapsed())
+    }
+
+    /// Runs `down()` and forgets the migration; all or nothing where DDL is transactional.
+    pub async fn revert(&self, name: &str) -> Result<Duration> {
+        let migration = self.find(name)?;
+        let started = Instant::now();
+        let result: Result<(), sea_orm::DbErr> = async {
+            if self.transactional(migration.as_ref()) {
+                let txn = self.db.begin().await?;
+                migration.down(&SchemaManager::new(&txn)).await?;
+                forget(&txn, name).await?;
+                txn.commit().await
+            } else {
+                migration.down(&SchemaManager::new(self.db)).await?;
+                forget(self.db, name).await
+            }
+        }
+        .await;
+        result.map_err(|e| anyhow!("reverting migration {name} failed: {e}"))?;
+        Ok(started.elapsed())
+    }
+}
+
+async fn record<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::DbErr> {
+    let applied_at = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    seaql_migrations::Entity::insert(seaql_migrations::ActiveModel {
+        version: ActiveValue::Set(name.to_owned()),
+        applied_at: ActiveValue::Set(applied_at),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::DbErr> {
+    seaql_migrations::Entity::delete_many()
+        .filter(seaql_migrations::Column::Version.eq(name))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! `manage`: makemigrations, migrate and rollback for SeaORM projects.
+//!
+//! The binary in `src/main.rs` hands this library the project's entities and its
+//! migrator; everything else is generic over both.
+
+pub mod cli;
+pub mod codegen;
+mod commands;
+pub mod compare;
+pub mod config;
+pub mod diff;
+pub mod entities;
+pub mod executor;
+pub mod introspect;
+pub mod project;
+pub mod schema;
+mod ui;
+
+pub use entities::Entities;
+
+use clap::Parser;
+use sea_orm_migration::MigratorTrait;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// What a command needs to know about the project it runs in.
+pub struct Context {
+    pub project: project::Project,
+    pub entities: Entities,
+    pub database_url: Option<String>,
+}
+
+impl Context {
+    pub fn db_url(&self) -> anyhow::Result<config::DbUrl> {
+        config::DbUrl::resolve(self.database_url.as_deref(), &self.project.root)
+    }
+}
+
+/// Parses the command line and runs it. `root` is where the binary was built from,
+/// used when the working directory is outside any project.
+pub fn run<M: MigratorTrait>(entities: Entities, root: &Path) -> ExitCode {
+    let cli = cli::Cli::parse();
+    let outcome = (|| {
+        let cwd = std::env::current_dir()?;
+        let project = project::Project::find(&cwd, root)?;
+        project.recover()?;
+        let ctx = Context {
+            project,
+            entities,
+            database_url: cli.database_url.clone(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(commands::dispatch::<M>(&ctx, cli.command))
+    })();
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            ui::error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}

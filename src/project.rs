@@ -1,0 +1,274 @@
+//! The project on disk: where models, migrations and the snapshot live, and how new
+//! files land there without ever leaving a half-registered migration.
+
+use crate::schema::{Enum, Schema, Table};
+use anyhow::{Context, Result, bail};
+use regex::Regex;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+pub struct Project {
+    pub root: PathBuf,
+}
+
+/// `mod m20250101_120000_slug;` in the migrator's lib.rs.
+static MOD_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*(?:pub\s+)?mod\s+(m\d{8}_\d{6}\w*)\s*;[^\n]*$").unwrap());
+/// `Box::new(m20250101_120000_slug::Migration),` in `migrations()`.
+static BOX_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^\s*Box::new\((m\d{8}_\d{6}\w*)::Migration\)\s*,?[^\n]*$").unwrap()
+});
+
+impl Project {
+    /// The project whose `migrations/src/lib.rs` is in `start` or above it.
+    pub fn find(start: &Path, fallback: &Path) -> Result<Project> {
+        for dir in start.ancestors() {
+            if dir.join("migrations/src/lib.rs").is_file() && dir.join("models").is_dir() {
+                return Ok(Project {
+                    root: dir.to_path_buf(),
+                });
+            }
+        }
+        if fallback.join("migrations/src/lib.rs").is_file() {
+            return Ok(Project {
+                root: fallback.to_path_buf(),
+            });
+        }
+        bail!(
+            "no manage project here: expected migrations/src/lib.rs and models/ in {} or a parent directory",
+            start.display()
+        )
+    }
+
+    pub fn migrations_src(&self) -> PathBuf {
+        self.root.join("migrations/src")
+    }
+
+    pub fn lib_rs(&self) -> PathBuf {
+        self.migrations_src().join("lib.rs")
+    }
+
+    pub fn snapshot_dir(&self) -> PathBuf {
+        self.root.join("migrations/schema")
+    }
+
+    fn journal_dir(&self) -> PathBuf {
+        self.root.join("migrations/.manage-journal")
+    }
+
+    /// Names of the migrations registered in lib.rs, in order.
+    pub fn registered_migrations(&self) -> Result<Vec<String>> {
+        let lib = read(&self.lib_rs())?;
+        Ok(BOX_LINE
+            .captures_iter(&lib)
+            .map(|c| c[1].to_string())
+            .collect())
+    }
+
+    /// Migration files in migrations/src, registered or not.
+    pub fn migration_files(&self) -> Result<Vec<String>> {
+        let name = Regex::new(r"^m\d{8}_\d{6}\w*\.rs$").unwrap();
+        let mut files: Vec<String> = fs::read_dir(self.migrations_src())
+            .with_context(|| format!("reading {}", self.migrations_src().display()))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|f| name.is_match(f))
+            .map(|f| f.trim_end_matches(".rs").to_string())
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// lib.rs with `name` added to its module list and to `migrations()`.
+    pub fn register(&self, name: &str) -> Result<String> {
+        let lib = read(&self.lib_rs())?;
+        let mod_line = format!("mod {name};\n");
+        let mut lib = match MOD_LINE.find_iter(&lib).last() {
+            Some(m) => insert_after_line(&lib, m.end(), &mod_line),
+            None => {
+                let at = lib.find("pub struct Migrator").with_context(|| {
+                    format!("{} has no `pub struct Migrator`", self.lib_rs().display())
+                })?;
+                format!("{}{mod_line}\n{}", &lib[..at], &lib[at..])
+            }
+        };
+        let entry = format!("            Box::new({name}::Migration),\n");
+        lib = match BOX_LINE.find_iter(&lib).last() {
+            Some(m) => insert_after_line(&lib, m.end(), &entry),
+            None => {
+                let at = lib.find("vec![").with_context(|| {
+                    format!("{} has no `vec![` in migrations()", self.lib_rs().display())
+                })? + "vec![".len();
+                let rest = lib[at..].trim_start_matches([' ', '\n']);
+                format!("{}\n{entry}        {rest}", &lib[..at])
+            }
+        };
+        Ok(lib)
+    }
+
+    /// The committed snapshot: the schema the migrations produce.
+    pub fn read_snapshot(&self) -> Result<Schema> {
+        read_snapshot(&self.snapshot_dir())
+    }
+
+    /// Applies `files` as one unit. A journal is written first and replayed by
+    /// [`Project::recover`] if the process dies half-way, so either every file lands
+    /// or none does.
+    pub fn commit(&self, files: &[(PathBuf, Option<String>)]) -> Result<()> {
+        let journal = self.journal_dir();
+        if journal.exists() {
+            fs::remove_dir_all(&journal)?;
+        }
+        fs::create_dir_all(&journal)?;
+        let mut plan = String::new();
+        for (i, (target, content)) in files.iter().enumerate() {
+            match content {
+                Some(text) => {
+                    let staged = journal.join(format!("{i}.staged"));
+                    write_synced(&staged, text)?;
+                    plan += &format!("write\t{}\t{}\n", staged.display(), target.display());
+                }
+                None => plan += &format!("delete\t\t{}\n", target.display()),
+            }
+        }
+        // The plan's rename is the commit point.
+        write_synced(&journal.join("plan.tmp"), &plan)?;
+        fs::rename(journal.join("plan.tmp"), journal.join("plan"))?;
+        self.recover()
+    }
+
+    /// Finishes a commit that was interrupted after its commit point, or discards one
+    /// interrupted before it.
+    pub fn recover(&self) -> Result<()> {
+        let journal = self.journal_dir();
+        if !journal.exists() {
+            return Ok(());
+        }
+        if let Ok(plan) = fs::read_to_string(journal.join("plan")) {
+            for line in plan.lines() {
+                let mut parts = line.split('\t');
+                let (Some(kind), Some(staged), Some(target)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                let target = Path::new(target);
+                match kind {
+                    "write" if Path::new(staged).exists() => {
+                        if let Some(dir) = target.parent() {
+                            fs::create_dir_all(dir)?;
+                        }
+                        fs::rename(staged, target)
+                            .with_context(|| format!("writing {}", target.display()))?;
+                    }
+                    "delete" if target.exists() => fs::remove_file(target)
+                        .with_context(|| format!("removing {}", target.display()))?,
+                    _ => {}
+                }
+            }
+        }
+        fs::remove_dir_all(&journal)?;
+        Ok(())
+    }
+}
+
+fn insert_after_line(text: &str, at: usize, line: &str) -> String {
+    let at = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    format!("{}{line}{}", &text[..at], &text[at..])
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn write_synced(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut f = fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// The snapshot is one JSON file per table and per enum, so that branches changing
+/// different tables never touch the same file.
+pub fn read_snapshot(dir: &Path) -> Result<Schema> {
+    let mut schema = Schema::default();
+    for (sub, is_table) in [("tables", true), ("enums", false)] {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let text = read(&path)?;
+            if is_table {
+                let table: Table = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a valid table snapshot", path.display()))?;
+                schema.tables.insert(table.name.clone(), table);
+            } else {
+                let e: Enum = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a valid enum snapshot", path.display()))?;
+                schema.enums.insert(e.name.clone(), e);
+            }
+        }
+    }
+    Ok(schema)
+}
+
+/// The files that make up the snapshot of `schema`, and the stale ones to delete.
+pub fn snapshot_files(dir: &Path, schema: &Schema) -> Result<Vec<(PathBuf, Option<String>)>> {
+    let mut files = Vec::new();
+    for (name, table) in &schema.tables {
+        files.push((
+            dir.join("tables").join(format!("{name}.json")),
+            Some(serde_json::to_string_pretty(table)? + "\n"),
+        ));
+    }
+    for (name, e) in &schema.enums {
+        files.push((
+            dir.join("enums").join(format!("{name}.json")),
+            Some(serde_json::to_string_pretty(e)? + "\n"),
+        ));
+    }
+    for sub in ["tables", "enums"] {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if !files.iter().any(|(p, _)| *p == path) {
+                files.push((path, None));
+            }
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EMPTY_LIB: &str = "pub use sea_orm_migration::prelude::*;\n\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
+
+    #[test]
+    fn registers_into_an_empty_and_a_filled_lib() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("migrations/src")).unwrap();
+        let project = Project {
+            root: dir.path().to_path_buf(),
+        };
+        fs::write(project.lib_rs(), EMPTY_LIB).unwrap();
+        let one = project.register("m20250101_000000_a").unwrap();
+        fs::write(project.lib_rs(), &one).unwrap();
+        let two = project.register("m20250101_000001_b").unwrap();
+        fs::write(project.lib_rs(), &two).unwrap();
+        assert_eq!(
+            project.registered_migrations().unwrap(),
+            ["m20250101_000000_a", "m20250101_000001_b"]
+        );
+        assert!(two.contains("mod m20250101_000000_a;\nmod m20250101_000001_b;\n"));
+    }
+}

@@ -1,0 +1,196 @@
+//! The normalized schema model every stage works on.
+//!
+//! Entities, the committed snapshot and a live database all convert into a [`Schema`];
+//! diff, codegen and checks read only this. It is plain data: no I/O, no backend.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Tables by name.
+    pub tables: BTreeMap<String, Table>,
+    /// Enumerated types by name (native types on PostgreSQL; column types elsewhere).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Enum>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    /// In declaration order, which is also the order of `CREATE TABLE`.
+    pub columns: Vec<Column>,
+    pub primary_key: Vec<String>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nullable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Default>,
+    /// A single-column unique constraint declared on the column itself.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_increment: bool,
+}
+
+/// Abstract column types: what the entity says, not how a backend spells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ColumnType {
+    Char {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        length: Option<u32>,
+    },
+    String {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        length: Option<u32>,
+    },
+    Text,
+    TinyInteger,
+    SmallInteger,
+    Integer,
+    BigInteger,
+    TinyUnsigned,
+    SmallUnsigned,
+    Unsigned,
+    BigUnsigned,
+    Float,
+    Double,
+    Decimal {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<(u32, u32)>,
+    },
+    DateTime,
+    Timestamp,
+    TimestampWithTimeZone,
+    Time,
+    Date,
+    Binary {
+        length: u32,
+    },
+    VarBinary {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        length: Option<u32>,
+    },
+    Blob,
+    Boolean,
+    Json,
+    JsonBinary,
+    Uuid,
+    /// A column holding one of `values`; on PostgreSQL, of the enum type `name`.
+    Enum {
+        name: String,
+        values: Vec<String>,
+    },
+    /// A type this model has no word for, kept as the backend spells it.
+    Custom {
+        sql: String,
+    },
+}
+
+/// A column default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Default {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    CurrentTimestamp,
+    /// Any other SQL expression, verbatim.
+    Expr(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Action::is_default")]
+    pub on_delete: Action,
+    #[serde(default, skip_serializing_if = "Action::is_default")]
+    pub on_update: Action,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl Action {
+    fn is_default(&self) -> bool {
+        *self == Action::NoAction
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Puts indexes and foreign keys in their canonical order.
+    pub fn sort(&mut self) {
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+impl Schema {
+    /// Enum names used by at least one column.
+    pub fn used_enums(&self) -> impl Iterator<Item = &str> {
+        self.tables
+            .values()
+            .flat_map(|t| t.columns.iter())
+            .filter_map(|c| match &c.ty {
+                ColumnType::Enum { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+    }
+}
+
+/// The default index name for `columns` of `table`, as SeaORM names them.
+pub fn index_name(table: &str, columns: &[String]) -> String {
+    format!("idx-{}-{}", table, columns.join("-"))
+}
+
+/// The default foreign key name, as SeaORM names them.
+pub fn foreign_key_name(table: &str, columns: &[String], ref_table: &str) -> String {
+    format!("fk-{}-{}-{}", table, columns.join("-"), ref_table)
+}

@@ -1,0 +1,66 @@
+//! Talking to the person at the terminal: messages, colour, prompts.
+//!
+//! Colour comes from `console`, which turns it off without a TTY and with `NO_COLOR`.
+//! Prompts only happen on a TTY; without one, callers must have an answer already.
+
+use anyhow::{Result, bail};
+use console::{Term, style};
+use regex::Regex;
+use std::io::IsTerminal;
+use std::sync::LazyLock;
+
+/// `scheme://user:password@` in any text.
+static URL_PASSWORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@").unwrap());
+
+/// Removes passwords from anything that looks like a URL.
+pub fn scrub(text: &str) -> String {
+    URL_PASSWORD.replace_all(text, "$1:***@").into_owned()
+}
+
+pub fn error(err: &anyhow::Error) {
+    eprintln!(
+        "{} {}",
+        style("error:").red().bold(),
+        scrub(&format!("{err:#}"))
+    );
+}
+
+pub fn warn(text: &str) {
+    eprintln!("{} {}", style("warning:").yellow().bold(), scrub(text));
+}
+
+pub fn is_interactive() -> bool {
+    std::io::stdin().is_terminal() && Term::stderr().is_term()
+}
+
+/// Asks a yes/no question (default no). Refuses without a TTY: `hint` says how to answer.
+pub fn confirm(question: &str, hint: &str) -> Result<bool> {
+    if !is_interactive() {
+        bail!("{question} needs an answer, and there is no terminal to ask on; {hint}");
+    }
+    Ok(dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact_opt()?
+        .unwrap_or(false))
+}
+
+/// Asks for a line of text.
+pub fn input(prompt: &str) -> Result<String> {
+    Ok(dialoguer::Input::<String>::new()
+        .with_prompt(prompt)
+        .interact_text()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scrubs_passwords_in_urls() {
+        assert_eq!(
+            super::scrub("failed: mysql://root:hunter2@db:3306/app"),
+            "failed: mysql://root:***@db:3306/app"
+        );
+        assert_eq!(super::scrub("sqlite://x.db"), "sqlite://x.db");
+    }
+}
