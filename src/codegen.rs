@@ -121,7 +121,13 @@ fn lit(s: &str) -> String {
 
 fn statement(op: &Operation) -> String {
     match op {
-        Operation::CreateTable(t) => call("create_table", &create_table(t)),
+        Operation::CreateTable(t) => {
+            let mut out = call("create_table", &create_table(t));
+            for index in &t.indexes {
+                out.push_str(&call("create_index", &create_index(&t.name, index)));
+            }
+            out
+        }
         Operation::DropTable(t) => call(
             "drop_table",
             &format!("Table::drop().table({}).to_owned()", lit(&t.name)),

@@ -11,12 +11,26 @@ use std::collections::BTreeSet;
 pub enum Operation {
     CreateEnum(Enum),
     DropEnum(Enum),
+    /// Creates the table with its indexes.
     CreateTable(Table),
+    /// Drops the table, and with it its indexes.
     DropTable(Table),
-    AddColumn { table: String, column: Column },
-    DropColumn { table: String, column: Column },
-    CreateIndex { table: String, index: Index },
-    DropIndex { table: String, index: Index },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        index: Index,
+    },
 }
 
 impl Operation {
@@ -54,7 +68,11 @@ impl Operation {
         match self {
             CreateEnum(e) => format!("Create enum {} ({})", e.name, e.values.join(", ")),
             DropEnum(e) => format!("Drop enum {}", e.name),
-            CreateTable(t) => format!("Create table {}", t.name),
+            CreateTable(t) if t.indexes.is_empty() => format!("Create table {}", t.name),
+            CreateTable(t) => {
+                let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
+                format!("Create table {} with index {}", t.name, names.join(", "))
+            }
             DropTable(t) => format!("Drop table {}", t.name),
             AddColumn { table, column } => format!("Add column {table}.{}", column.name),
             DropColumn { table, column } => format!("Drop column {table}.{}", column.name),
@@ -188,15 +206,11 @@ pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Operation>, Unsupported> {
 
     let mut ops = enums_created;
     ops.extend(index_drops);
-    for table in creation_order(&created)? {
-        ops.push(Operation::CreateTable(table.clone()));
-        for index in &table.indexes {
-            ops.push(Operation::CreateIndex {
-                table: table.name.clone(),
-                index: index.clone(),
-            });
-        }
-    }
+    ops.extend(
+        creation_order(&created)?
+            .into_iter()
+            .map(|t| Operation::CreateTable(t.clone())),
+    );
     ops.extend(column_adds);
     ops.extend(index_creates);
     ops.extend(column_drops);

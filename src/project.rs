@@ -13,12 +13,12 @@ pub struct Project {
 }
 
 /// `mod m20250101_120000_slug;` in the migrator's lib.rs.
-static MOD_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*(?:pub\s+)?mod\s+(m\d{8}_\d{6}\w*)\s*;[^\n]*$").unwrap());
-/// `Box::new(m20250101_120000_slug::Migration),` in `migrations()`.
-static BOX_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*Box::new\((m\d{8}_\d{6}\w*)::Migration\)\s*,?[^\n]*$").unwrap()
+static MOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t]*(?:pub\s+)?mod\s+(m\d{8}_\d{6}\w*)\s*;[^\n]*$").unwrap()
 });
+/// `Box::new(m20250101_120000_slug::Migration)` in `migrations()`, however formatted.
+static BOX_ENTRY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"Box::new\(\s*(m\d{8}_\d{6}\w*)::Migration\s*\)").unwrap());
 
 impl Project {
     /// The project whose `migrations/src/lib.rs` is in `start` or above it.
@@ -60,8 +60,11 @@ impl Project {
     /// Names of the migrations registered in lib.rs, in order.
     pub fn registered_migrations(&self) -> Result<Vec<String>> {
         let lib = read(&self.lib_rs())?;
-        Ok(BOX_LINE
-            .captures_iter(&lib)
+        let Some((start, end)) = migrations_vec(&lib) else {
+            return Ok(Vec::new());
+        };
+        Ok(BOX_ENTRY
+            .captures_iter(&lib[start..end])
             .map(|c| c[1].to_string())
             .collect())
     }
@@ -84,7 +87,7 @@ impl Project {
     pub fn register(&self, name: &str) -> Result<String> {
         let lib = read(&self.lib_rs())?;
         let mod_line = format!("mod {name};\n");
-        let mut lib = match MOD_LINE.find_iter(&lib).last() {
+        let lib = match MOD_LINE.find_iter(&lib).last() {
             Some(m) => insert_after_line(&lib, m.end(), &mod_line),
             None => {
                 let at = lib.find("pub struct Migrator").with_context(|| {
@@ -93,18 +96,27 @@ impl Project {
                 format!("{}{mod_line}\n{}", &lib[..at], &lib[at..])
             }
         };
-        let entry = format!("            Box::new({name}::Migration),\n");
-        lib = match BOX_LINE.find_iter(&lib).last() {
-            Some(m) => insert_after_line(&lib, m.end(), &entry),
-            None => {
-                let at = lib.find("vec![").with_context(|| {
-                    format!("{} has no `vec![` in migrations()", self.lib_rs().display())
-                })? + "vec![".len();
-                let rest = lib[at..].trim_start_matches([' ', '\n']);
-                format!("{}\n{entry}        {rest}", &lib[..at])
-            }
-        };
-        Ok(lib)
+        // Rewrite the whole `vec![...]` in one canonical shape, whatever rustfmt made of it.
+        let (start, end) = migrations_vec(&lib).with_context(|| {
+            format!(
+                "cannot find `vec![...]` in `fn migrations()` of {}",
+                self.lib_rs().display()
+            )
+        })?;
+        let mut names: Vec<String> = BOX_ENTRY
+            .captures_iter(&lib[start..end])
+            .map(|c| c[1].to_string())
+            .collect();
+        names.push(name.to_string());
+        let entries: String = names
+            .iter()
+            .map(|n| format!("            Box::new({n}::Migration),\n"))
+            .collect();
+        Ok(format!(
+            "{}vec![\n{entries}        ]{}",
+            &lib[..start],
+            &lib[end..]
+        ))
     }
 
     /// The committed snapshot: the schema the migrations produce.
@@ -171,6 +183,26 @@ impl Project {
         fs::remove_dir_all(&journal)?;
         Ok(())
     }
+}
+
+/// The byte span of `vec![ ... ]` inside `fn migrations`.
+fn migrations_vec(lib: &str) -> Option<(usize, usize)> {
+    let body = lib.find("fn migrations")?;
+    let start = body + lib[body..].find("vec![")?;
+    let mut depth = 0;
+    for (i, c) in lib[start..].char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((start, start + i + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn insert_after_line(text: &str, at: usize, line: &str) -> String {

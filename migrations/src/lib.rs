@@ -4,13 +4,13 @@
 
 pub use sea_orm_migration::prelude::*;
 
-mod m20261122_210553_initial;
+mod m20261122_211203_initial;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_210553_initial::Migration)]
+        vec![Box::new(m20261122_211203_initial::Migration)]
     }
 }

@@ -2,8 +2,7 @@
 //!
 //! - Create enum event_status (draft, published, cancelled)
 //! - Create table users
-//! - Create table events
-//! - Create index idx-events-title on events (title)
+//! - Create table events with index idx-events-title
 //! - Create table attendees
 
 use sea_orm_migration::prelude::extension::postgres::Type;
@@ -103,14 +102,6 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table("attendees").to_owned())
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx-events-title")
-                    .table("events")
-                    .to_owned(),
-            )
             .await?;
         manager
             .drop_table(Table::drop().table("events").to_owned())

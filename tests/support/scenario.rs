@@ -1,0 +1,107 @@
+//! A throwaway project, built from this repository's engine, whose models a test edits.
+//!
+//! Its binary is `manage-scenario` (the same `src/main.rs` and `src/lib.rs`, linked with
+//! the scenario's models and migrations) and it shares this repository's target
+//! directory, so only the scenario's own crates are compiled.
+
+use super::{Run, repo_root, run, target_dir};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Scenario {
+    pub dir: PathBuf,
+    pub bin: PathBuf,
+}
+
+const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
+    pub struct Migrator;\n\n\
+    #[async_trait::async_trait]\n\
+    impl MigratorTrait for Migrator {\n    \
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
+
+impl Scenario {
+    /// A project with the repository's example models and no migrations.
+    pub fn new(label: &str) -> Scenario {
+        let repo = repo_root();
+        let dir = target_dir().join("scenarios").join(label);
+        let _ = fs::remove_dir_all(dir.join("models"));
+        let _ = fs::remove_dir_all(dir.join("migrations"));
+        fs::create_dir_all(dir.join("models/src")).unwrap();
+        fs::create_dir_all(dir.join("migrations/src")).unwrap();
+
+        let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
+        let manifest = manifest
+            .replacen("name = \"manage\"", "name = \"manage-scenario\"", 1)
+            .replacen("default-run = \"manage\"", "default-run = \"manage-scenario\"", 1)
+            .replacen(
+                "\n[dependencies]\n",
+                &format!(
+                    "\n[lib]\nname = \"manage\"\npath = {:?}\n\n[[bin]]\nname = \"manage-scenario\"\npath = {:?}\n\n[dependencies]\n",
+                    repo.join("src/lib.rs").display().to_string(),
+                    repo.join("src/main.rs").display().to_string(),
+                ),
+                1,
+            );
+        fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+        fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+        for file in [
+            "models/Cargo.toml",
+            "models/build.rs",
+            "migrations/Cargo.toml",
+        ] {
+            fs::copy(repo.join(file), dir.join(file)).unwrap();
+        }
+        for entry in fs::read_dir(repo.join("models/src")).unwrap() {
+            let path = entry.unwrap().path();
+            fs::copy(
+                &path,
+                dir.join("models/src").join(path.file_name().unwrap()),
+            )
+            .unwrap();
+        }
+        fs::write(dir.join("migrations/src/lib.rs"), EMPTY_MIGRATOR).unwrap();
+        let bin = target_dir().join("debug/manage-scenario");
+        Scenario { dir, bin }
+    }
+
+    pub fn write_model(&self, file: &str, source: &str) {
+        fs::write(self.dir.join("models/src").join(file), source).unwrap();
+    }
+
+    pub fn read_model(&self, file: &str) -> String {
+        fs::read_to_string(self.dir.join("models/src").join(file)).unwrap()
+    }
+
+    pub fn remove_model(&self, file: &str) {
+        fs::remove_file(self.dir.join("models/src").join(file)).unwrap();
+    }
+
+    /// Compiles the scenario's binary with its current models and migrations.
+    pub fn build(&self) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["build", "--quiet", "--offline", "--bin", "manage-scenario"])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", target_dir())
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "building the scenario failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn manage(&self, args: &[&str]) -> Run {
+        run(&self.bin, &self.dir, args)
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.dir
+    }
+}
