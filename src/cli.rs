@@ -38,7 +38,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         manage migrate                        apply every pending migration\n  \
         manage migrate m20261122_101500       apply or revert until that one is the latest\n  \
-        manage migrate --plan                 show what would run")]
+        manage migrate --plan                 show what would run\n  \
+        manage migrate --wait 60              wait for the database first")]
     Migrate(Migrate),
 
     /// Revert applied migrations, newest first
@@ -101,6 +102,10 @@ pub struct Migrate {
     /// Show what would run, in order, and run nothing
     #[arg(long)]
     pub plan: bool,
+
+    /// Wait up to SECS for the database to accept connections (for container start)
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub wait: u64,
 }
 
 #[derive(Debug, Args)]

@@ -101,6 +101,7 @@ impl DbUrl {
     }
 
     pub async fn connect(&self) -> Result<DatabaseConnection> {
+        self.probe()?;
         let mut options = ConnectOptions::new(self.url.clone());
         options
             .sqlx_logging(false)
@@ -113,6 +114,72 @@ impl DbUrl {
                 self.scrub(&e.to_string())
             )
         })
+    }
+}
+
+impl DbUrl {
+    /// Fails fast, and in plain words, when nothing listens at the server's address;
+    /// the driver would otherwise retry until its timeout and report a pool error.
+    fn probe(&self) -> Result<()> {
+        use std::net::{TcpStream, ToSocketAddrs};
+        if self.backend() == Some(DbBackend::Sqlite) {
+            return Ok(());
+        }
+        let Ok(u) = url::Url::parse(&self.url) else {
+            return Ok(());
+        };
+        let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default().or(match self.backend() {
+            Some(DbBackend::Postgres) => Some(5432),
+            Some(DbBackend::MySql) => Some(3306),
+            _ => None,
+        })) else {
+            return Ok(());
+        };
+        let addrs: Vec<_> = match (host, port).to_socket_addrs() {
+            Ok(a) => a.collect(),
+            Err(e) => bail!("cannot connect to {}: cannot resolve host `{host}`: {e}", self.describe()),
+        };
+        let mut last = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+                Ok(_) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+        }
+        match last {
+            Some(e) => bail!(
+                "cannot connect to {}: {e} (is the server running and reachable?)",
+                self.describe()
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+impl DbUrl {
+    /// Connects, retrying with backoff for up to `wait` while the database is not up.
+    pub async fn connect_waiting(&self, wait: Duration) -> Result<DatabaseConnection> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut delay = Duration::from_millis(250);
+        let mut attempt = 1;
+        loop {
+            match self.connect().await {
+                Ok(db) => return Ok(db),
+                Err(e) if std::time::Instant::now() + delay < deadline => {
+                    eprintln!("waiting for the database (attempt {attempt}): {e:#}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                    attempt += 1;
+                }
+                Err(e) if wait.is_zero() => return Err(e),
+                Err(e) => {
+                    return Err(e.context(format!(
+                        "the database did not come up within {}s",
+                        wait.as_secs()
+                    )));
+                }
+            }
+        }
     }
 }
 

@@ -17,7 +17,7 @@ enum Step {
 
 pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
-    let db = url.connect().await?;
+    let db = url.connect_waiting(Duration::from_secs(args.wait)).await?;
     let executor = Executor::<M>::new(&db);
     let states = executor.states().await?;
 
