@@ -128,16 +128,22 @@ impl DbUrl {
         let Ok(u) = url::Url::parse(&self.url) else {
             return Ok(());
         };
-        let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default().or(match self.backend() {
-            Some(DbBackend::Postgres) => Some(5432),
-            Some(DbBackend::MySql) => Some(3306),
-            _ => None,
-        })) else {
+        let (Some(host), Some(port)) = (
+            u.host_str(),
+            u.port_or_known_default().or(match self.backend() {
+                Some(DbBackend::Postgres) => Some(5432),
+                Some(DbBackend::MySql) => Some(3306),
+                _ => None,
+            }),
+        ) else {
             return Ok(());
         };
         let addrs: Vec<_> = match (host, port).to_socket_addrs() {
             Ok(a) => a.collect(),
-            Err(e) => bail!("cannot connect to {}: cannot resolve host `{host}`: {e}", self.describe()),
+            Err(e) => bail!(
+                "cannot connect to {}: cannot resolve host `{host}`: {e}",
+                self.describe()
+            ),
         };
         let mut last = None;
         for addr in addrs {

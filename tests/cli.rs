@@ -1,0 +1,356 @@
+//! The command line through the real binary: its contract, its errors, and what it
+//! writes (or, on bad input, does not write). Uses a temporary project with no
+//! migrations, so the binary's example models are all new to it.
+
+mod support;
+
+use sea_orm_migration::MigratorTrait;
+use std::fs;
+use std::path::{Path, PathBuf};
+use support::db::{ALL, TestDb};
+use support::{Run, run};
+
+const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
+    pub struct Migrator;\n\n\
+    #[async_trait::async_trait]\n\
+    impl MigratorTrait for Migrator {\n    \
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_manage"))
+}
+
+/// A project directory with no migrations yet.
+fn empty_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("models")).unwrap();
+    fs::create_dir_all(dir.path().join("migrations/src")).unwrap();
+    fs::write(dir.path().join("migrations/src/lib.rs"), EMPTY_MIGRATOR).unwrap();
+    dir
+}
+
+/// Every file under `dir`, relative, sorted: to prove that nothing was written.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().display().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+fn manage(dir: &Path, args: &[&str]) -> Run {
+    run(&bin(), dir, args)
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = empty_project();
+    manage(dir.path(), &["frobnicate"]).expect(2);
+    let out = manage(dir.path(), &["migrate", "--no-such-flag"]).expect(2);
+    assert!(out.stderr.contains("--no-such-flag"));
+    manage(dir.path(), &["rollback", "--steps", "many"]).expect(2);
+}
+
+#[test]
+fn help_shows_every_command_with_examples() {
+    let dir = empty_project();
+    let out = manage(dir.path(), &["--help"]).ok();
+    for command in [
+        "makemigrations",
+        "migrate",
+        "rollback",
+        "showmigrations",
+        "check",
+        "schema",
+    ] {
+        assert!(
+            out.stdout.contains(command),
+            "--help does not mention {command}"
+        );
+        let help = manage(dir.path(), &[command, "--help"]).ok();
+        assert!(
+            help.stdout.contains("Example"),
+            "{command} --help has no example"
+        );
+    }
+}
+
+#[test]
+fn makemigrations_without_a_message_and_without_a_terminal_writes_nothing() {
+    let dir = empty_project();
+    let before = files(dir.path());
+    let out = manage(dir.path(), &["makemigrations"]).expect(1);
+    assert!(out.stderr.contains("-m"), "{}", out.stderr);
+    assert_eq!(files(dir.path()), before);
+}
+
+#[test]
+fn makemigrations_check_dry_run_and_write() {
+    let dir = empty_project();
+    let before = files(dir.path());
+    let out = manage(dir.path(), &["makemigrations", "--check"]).expect(1);
+    assert!(out.stdout.contains("Create table users"));
+
+    let dry = manage(dir.path(), &["makemigrations", "--dry-run", "-m", "first"]).ok();
+    assert!(dry.stdout.contains("impl MigrationTrait for Migration"));
+    assert_eq!(files(dir.path()), before, "--dry-run wrote something");
+
+    manage(
+        dir.path(),
+        &["makemigrations", "first", "-m", "First models"],
+    )
+    .ok();
+    let written = files(dir.path());
+    let migration = written
+        .iter()
+        .find(|f| f.starts_with("migrations/src/m") && f.ends_with("_first.rs"))
+        .expect("a migration file");
+    assert!(written.contains(&"migrations/schema/tables/users.json".to_string()));
+    assert!(written.contains(&"migrations/schema/enums/event_status.json".to_string()));
+    let name = migration
+        .trim_start_matches("migrations/src/")
+        .trim_end_matches(".rs");
+    let lib = fs::read_to_string(dir.path().join("migrations/src/lib.rs")).unwrap();
+    assert!(lib.contains(&format!("mod {name};")));
+    assert!(lib.contains(&format!("Box::new({name}::Migration),")));
+    let source = fs::read_to_string(dir.path().join(migration)).unwrap();
+    assert!(source.starts_with("//! First models\n"));
+    assert!(source.contains("async fn down("));
+
+    let again = manage(dir.path(), &["makemigrations", "-m", "nothing"]).ok();
+    assert!(again.stdout.contains("No changes detected"));
+    manage(dir.path(), &["makemigrations", "--check"]).ok();
+    assert_eq!(
+        files(dir.path()).len(),
+        written.len(),
+        "no-change run wrote something"
+    );
+
+    // The snapshot is deterministic: writing it again from the same models changes nothing.
+    let snapshot =
+        fs::read_to_string(dir.path().join("migrations/schema/tables/events.json")).unwrap();
+    fs::remove_file(dir.path().join("migrations/schema/tables/events.json")).unwrap();
+    let rest = fs::read_dir(dir.path().join("migrations/src"))
+        .unwrap()
+        .count();
+    manage(dir.path(), &["makemigrations", "-m", "events again"]).ok();
+    assert_eq!(
+        fs::read_to_string(dir.path().join("migrations/schema/tables/events.json")).unwrap(),
+        snapshot
+    );
+    assert_eq!(
+        fs::read_dir(dir.path().join("migrations/src"))
+            .unwrap()
+            .count(),
+        rest + 1
+    );
+}
+
+#[test]
+fn makemigrations_empty_writes_a_registered_skeleton() {
+    let dir = empty_project();
+    manage(
+        dir.path(),
+        &["makemigrations", "--empty", "-m", "backfill emails"],
+    )
+    .ok();
+    let lib = fs::read_to_string(dir.path().join("migrations/src/lib.rs")).unwrap();
+    assert!(lib.contains("_backfill_emails::Migration"));
+    assert!(
+        !dir.path().join("migrations/schema").exists(),
+        "--empty changed the snapshot"
+    );
+}
+
+fn pty(dir: &Path, expect: &str, send: &str, args: &[&str]) -> Run {
+    let script = support::repo_root().join("tests/support/drive_tty.py");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(script)
+        .arg(dir)
+        .arg(expect)
+        .arg(send)
+        .arg("--")
+        .arg(bin())
+        .args(args);
+    Run::from_output(cmd.output().expect("python3 runs"))
+}
+
+#[test]
+fn makemigrations_prompts_for_a_message_on_a_terminal() {
+    let dir = empty_project();
+    let out = pty(
+        dir.path(),
+        "Migration message",
+        "add everything\\r",
+        &["makemigrations"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        files(dir.path())
+            .iter()
+            .any(|f| f.ends_with("_add_everything.rs")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_writes_nothing() {
+    let dir = empty_project();
+    let before = files(dir.path());
+    let out = pty(
+        dir.path(),
+        "Migration message",
+        "half a mess\\x03",
+        &["makemigrations"],
+    );
+    assert!(
+        out.stdout.contains("Migration message"),
+        "no prompt: {}",
+        out.stdout
+    );
+    assert_ne!(out.code, 99, "the prompt never appeared: {}", out.stdout);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert_eq!(files(dir.path()), before);
+}
+
+#[test]
+fn unreachable_database_names_host_and_database_but_not_the_password() {
+    let dir = empty_project();
+    for url in [
+        "postgres://app:hunter2secret@127.0.0.1:1/shop",
+        "mysql://app:hunter2secret@127.0.0.1:1/shop",
+    ] {
+        let out = manage(dir.path(), &["--database-url", url, "migrate"]).expect(1);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(all.contains("shop") && all.contains("127.0.0.1:1"), "{all}");
+        assert!(!all.contains("hunter2secret"), "password printed: {all}");
+    }
+    let out = manage(dir.path(), &["--database-url", "oracle://x", "migrate"]).expect(1);
+    assert!(out.stderr.contains("unsupported database URL"));
+}
+
+#[test]
+fn database_url_comes_from_env_then_dotenv_then_the_default() {
+    let dir = empty_project();
+    manage(dir.path(), &["migrate"]).ok();
+    assert!(
+        dir.path().join("db.sqlite3").exists(),
+        "default database not in the project root"
+    );
+
+    let other = dir.path().join("from_dotenv.sqlite3");
+    fs::write(
+        dir.path().join(".env"),
+        format!("DATABASE_URL=sqlite://{}?mode=rwc\n", other.display()),
+    )
+    .unwrap();
+    manage(dir.path(), &["migrate"]).ok();
+    assert!(other.exists(), ".env was not read");
+
+    let env = dir.path().join("from_env.sqlite3");
+    let out = std::process::Command::new(bin())
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", env.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        env.exists(),
+        "DATABASE_URL from the environment was not used"
+    );
+}
+
+/// `manage` and sea-orm-migration read and write the same `seaql_migrations` rows.
+#[test]
+fn seaql_migrations_rows_are_shared_with_sea_orm_migration() {
+    let repo = support::repo_root();
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "compat") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let conn = rt.block_on(sea_orm::Database::connect(url)).unwrap();
+        let names: Vec<String> = migrations::Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+
+        manage(&repo, &["--database-url", url, "migrate"]).ok();
+        let applied = rt
+            .block_on(migrations::Migrator::get_applied_migrations(&conn))
+            .unwrap();
+        assert_eq!(
+            applied
+                .iter()
+                .map(|m| m.name().to_string())
+                .collect::<Vec<_>>(),
+            names
+        );
+        assert!(
+            rt.block_on(migrations::Migrator::get_pending_migrations(&conn))
+                .unwrap()
+                .is_empty()
+        );
+
+        manage(&repo, &["--database-url", url, "rollback", "--yes"]).ok();
+        let pending = rt
+            .block_on(migrations::Migrator::get_pending_migrations(&conn))
+            .unwrap();
+        assert_eq!(pending.len(), 1, "{}", backend.name());
+
+        // And the other way round: sea-orm-migration applies, manage sees it.
+        rt.block_on(migrations::Migrator::up(&conn, None)).unwrap();
+        let listed = manage(
+            &repo,
+            &["--database-url", url, "showmigrations", "--format", "json"],
+        )
+        .ok();
+        let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["applied_at"].is_i64())
+        );
+        manage(&repo, &["--database-url", url, "check"]).ok();
+        rt.block_on(conn.close()).unwrap();
+    }
+}
+
+#[test]
+fn migrate_plan_and_rollback_dry_run_change_nothing() {
+    let dir = empty_project();
+    manage(dir.path(), &["makemigrations", "-m", "first"]).ok();
+    // This binary's migrator is the repository's; plan against its own project.
+    let repo = support::repo_root();
+    let db = TestDb::create(support::db::Backend::Sqlite, "plan").unwrap();
+    let url = db.url.as_str();
+    let plan = manage(&repo, &["--database-url", url, "migrate", "--plan"]).ok();
+    assert!(plan.stdout.contains("apply"), "{}", plan.stdout);
+    let listed = manage(&repo, &["--database-url", url, "showmigrations"]).ok();
+    assert!(listed.stdout.contains("[ ]"), "--plan applied something");
+
+    manage(&repo, &["--database-url", url, "migrate"]).ok();
+    manage(&repo, &["--database-url", url, "rollback", "--dry-run"]).ok();
+    let out = manage(&repo, &["--database-url", url, "rollback"]).expect(1);
+    assert!(out.stderr.contains("--yes"), "{}", out.stderr);
+    let listed = manage(&repo, &["--database-url", url, "showmigrations"]).ok();
+    assert!(
+        listed.stdout.contains("[X]"),
+        "a rollback ran without confirmation"
+    );
+    manage(&repo, &["--database-url", url, "migrate", "nope"]).expect(1);
+}
