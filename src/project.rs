@@ -302,5 +302,62 @@ mod tests {
             ["m20250101_000000_a", "m20250101_000001_b"]
         );
         assert!(two.contains("mod m20250101_000000_a;\nmod m20250101_000001_b;\n"));
+
+        // rustfmt folds a short list onto one line; registration still finds it.
+        let folded = two.replace(
+            "vec![\n            Box::new(m20250101_000000_a::Migration),\n            Box::new(m20250101_000001_b::Migration),\n        ]",
+            "vec![Box::new(m20250101_000000_a::Migration), Box::new(m20250101_000001_b::Migration)]",
+        );
+        assert_ne!(folded, two);
+        fs::write(project.lib_rs(), &folded).unwrap();
+        let three = project.register("m20250101_000002_c").unwrap();
+        fs::write(project.lib_rs(), &three).unwrap();
+        assert_eq!(project.registered_migrations().unwrap().len(), 3);
+    }
+
+    fn project_in(dir: &Path) -> Project {
+        fs::create_dir_all(dir.join("migrations/src")).unwrap();
+        Project {
+            root: dir.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn a_commit_interrupted_after_its_plan_is_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = project_in(dir.path());
+        let journal = project.journal_dir();
+        fs::create_dir_all(&journal).unwrap();
+        let target = dir.path().join("migrations/src/m1.rs");
+        let lib = project.lib_rs();
+        fs::write(&lib, "old").unwrap();
+        // The process died after writing the plan and moving the first file.
+        fs::write(journal.join("1.staged"), "new lib").unwrap();
+        fs::write(&target, "migration").unwrap();
+        let plan = format!(
+            "write\t{}\t{}\nwrite\t{}\t{}\n",
+            journal.join("0.staged").display(),
+            target.display(),
+            journal.join("1.staged").display(),
+            lib.display()
+        );
+        fs::write(journal.join("plan"), plan).unwrap();
+        project.recover().unwrap();
+        assert_eq!(fs::read_to_string(&lib).unwrap(), "new lib");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "migration");
+        assert!(!journal.exists());
+    }
+
+    #[test]
+    fn a_commit_interrupted_before_its_plan_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = project_in(dir.path());
+        let journal = project.journal_dir();
+        fs::create_dir_all(&journal).unwrap();
+        fs::write(journal.join("0.staged"), "half").unwrap();
+        fs::write(journal.join("plan.tmp"), "write\t...").unwrap();
+        project.recover().unwrap();
+        assert!(!journal.exists());
+        assert_eq!(fs::read_dir(project.migrations_src()).unwrap().count(), 0);
     }
 }

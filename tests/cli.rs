@@ -354,3 +354,72 @@ fn migrate_plan_and_rollback_dry_run_change_nothing() {
     );
     manage(&repo, &["--database-url", url, "migrate", "nope"]).expect(1);
 }
+
+/// A project directory holding copies of the repository's scripts, whose `manage`
+/// wrapper runs this test's binary.
+fn project_with_scripts() -> tempfile::TempDir {
+    let dir = empty_project();
+    for script in ["manage", "migrate.sh", "makemigration.sh"] {
+        fs::copy(support::repo_root().join(script), dir.path().join(script)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn migrate_sh_applies_and_waits_a_bounded_time() {
+    let dir = project_with_scripts();
+    manage(dir.path(), &["makemigrations", "-m", "first"]).ok();
+    let script = |url: &str| {
+        let out = std::process::Command::new(dir.path().join("migrate.sh"))
+            .current_dir(dir.path())
+            .env("MANAGE_BIN", bin())
+            .env("MANAGE_DB_WAIT", "2")
+            .env("DATABASE_URL", url)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        Run::from_output(out)
+    };
+    // This binary carries the repository's migrations; against SQLite they apply.
+    let db = dir.path().join("app.sqlite3");
+    let out = script(&format!("sqlite://{}?mode=rwc", db.display())).ok();
+    assert!(out.stdout.contains("Applied"), "{}", out.stdout);
+
+    let started = std::time::Instant::now();
+    let out = script("postgres://app:pw@127.0.0.1:1/app").expect(1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(
+        out.stderr.contains("waiting for the database"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did not come up within 2s"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn makemigration_sh_prompts_for_the_message() {
+    let dir = project_with_scripts();
+    let script = dir.path().join("makemigration.sh");
+    let drive = support::repo_root().join("tests/support/drive_tty.py");
+    let out = std::process::Command::new("python3")
+        .arg(drive)
+        .arg(dir.path())
+        .arg("Migration message")
+        .arg("from the script\\r")
+        .arg("--")
+        .arg(script)
+        .env("MANAGE_BIN", bin())
+        .output()
+        .unwrap();
+    let out = Run::from_output(out);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        files(dir.path())
+            .iter()
+            .any(|f| f.ends_with("_from_the_script.rs"))
+    );
+}
