@@ -31,6 +31,8 @@ pub enum Command {
         manage makemigrations -m \"add attendees\"\n  \
         manage makemigrations add_attendees\n  \
         manage makemigrations --check      exit 1 when models have unmigrated changes\n  \
+        manage makemigrations -m \"rename\" --rename users.name=full_name --no-input\n  \
+        manage makemigrations -m \"age\" --default users.age=0 --no-input\n  \
         manage makemigrations --dry-run    print the migration, write nothing")]
     Makemigrations(MakeMigrations),
 
@@ -92,6 +94,14 @@ pub struct MakeMigrations {
     /// Never prompt; fail when an answer is missing
     #[arg(long)]
     pub no_input: bool,
+
+    /// Answer a rename question: `TABLE.OLD=NEW` for a column, `OLD=NEW` for a table
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+
+    /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
+    #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
+    pub default: Vec<String>,
 }
 
 #[derive(Debug, Args)]

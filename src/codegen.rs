@@ -5,8 +5,9 @@
 //! that came from a user (names, messages, defaults) is written as an escaped Rust literal
 //! or a line comment, so no input can change the code's meaning.
 
-use crate::diff::Operation;
+use crate::diff::{Change, Operation};
 use crate::schema::{Action, Column, ColumnType, Default, Enum, ForeignKey, Index, Table};
+use crate::sql::Dialect;
 
 /// The complete file for a migration whose `up()` runs `up` and `down()` runs `down`.
 pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> String {
@@ -18,39 +19,42 @@ pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> St
         if !message.trim().is_empty() {
             out.push_str("//!\n");
         }
-        for op in up {
-            push_comment(&mut out, "//! -", &op.describe());
+        for line in up.iter().flat_map(Operation::describe) {
+            push_comment(&mut out, "//! -", &line);
         }
     }
     out.push('\n');
 
-    let uses_enums = up
-        .iter()
-        .chain(down)
-        .any(|op| matches!(op, Operation::CreateEnum(_) | Operation::DropEnum(_)));
-    if uses_enums {
+    let mut body = String::from(
+        "#[derive(DeriveMigrationName)]\npub struct Migration;\n\n\
+         #[async_trait::async_trait]\nimpl MigrationTrait for Migration {\n",
+    );
+    push_fn(&mut body, "up", up, true);
+    body.push('\n');
+    push_fn(&mut body, "down", down, false);
+    body.push_str("}\n");
+
+    // Import only what the body uses: the file must compile without warnings.
+    if body.contains("Type::") {
         out.push_str("use sea_orm_migration::prelude::extension::postgres::Type;\n");
+    }
+    if body.contains("DbBackend::") {
         out.push_str("use sea_orm_migration::sea_orm::DbBackend;\n");
     }
-    let uses_helpers = up.iter().chain(down).any(|op| {
-        matches!(
-            op,
-            Operation::CreateTable(_) | Operation::AddColumn { .. } | Operation::DropColumn { .. }
-        )
-    });
-    if uses_helpers {
+    let helpers = [
+        "pk_auto(", "big_pk_auto(", "string(", "string_null(", "string_uniq(", "string_len",
+        "integer(", "integer_null(", "integer_uniq(", "text(", "text_null(", "text_uniq(",
+        "boolean", "timestamp", "date", "time", "char", "enumeration", "custom", "decimal",
+        "float", "double", "binary", "blob", "json", "uuid", "tiny_", "small_", "big_",
+        "unsigned", "var_binary",
+    ];
+    if helpers.iter().any(|h| body.contains(&format!("({h}")) || body.contains(&format!(" {h}"))) {
         out.push_str("use sea_orm_migration::{prelude::*, schema::*};\n");
     } else {
         out.push_str("use sea_orm_migration::prelude::*;\n");
     }
-    out.push_str(
-        "\n#[derive(DeriveMigrationName)]\npub struct Migration;\n\n\
-         #[async_trait::async_trait]\nimpl MigrationTrait for Migration {\n",
-    );
-    push_fn(&mut out, "up", up, true);
     out.push('\n');
-    push_fn(&mut out, "down", down, false);
-    out.push_str("}\n");
+    out.push_str(&body);
     out
 }
 
@@ -83,12 +87,10 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
         "    async fn {name}(&self, {manager}: &SchemaManager) -> Result<(), DbErr> {{\n"
     ));
     for op in ops {
-        if warn && op.loses_data() {
-            push_comment(
-                out,
-                "        // WARNING:",
-                &format!("{}: its data is lost.", op.describe()),
-            );
+        if warn {
+            for loss in op.data_loss() {
+                push_comment(out, "        // WARNING:", &format!("{loss}: its data is lost."));
+            }
         }
         out.push_str(&statement(op));
     }
@@ -121,43 +123,63 @@ fn lit(s: &str) -> String {
 
 fn statement(op: &Operation) -> String {
     match op {
-        Operation::CreateTable(t) => {
-            let mut out = call("create_table", &create_table(t));
-            for index in &t.indexes {
-                out.push_str(&call("create_index", &create_index(&t.name, index)));
-            }
-            out
-        }
+        Operation::CreateTable(t) => create_table_with_indexes(t),
         Operation::DropTable(t) => call(
             "drop_table",
             &format!("Table::drop().table({}).to_owned()", lit(&t.name)),
         ),
-        Operation::AddColumn { table, column } => call(
-            "alter_table",
-            &chain(
-                "Table::alter()",
-                &[
-                    format!("table({})", lit(table)),
-                    format!("add_column({})", column_def(column, false)),
-                    "to_owned()".into(),
-                ],
-            ),
+        Operation::RenameTable { from, to } => call(
+            "rename_table",
+            &format!("Table::rename().table({}, {}).to_owned()", lit(from), lit(to)),
         ),
-        Operation::DropColumn { table, column } => call(
-            "alter_table",
-            &chain(
-                "Table::alter()",
-                &[
-                    format!("table({})", lit(table)),
-                    format!("drop_column({})", lit(&column.name)),
-                    "to_owned()".into(),
-                ],
-            ),
-        ),
-        Operation::CreateIndex { table, index } => {
-            call("create_index", &create_index(table, index))
+        Operation::CreateEnum(e) => postgres_only(&call("create_type", &create_enum(e))),
+        Operation::DropEnum(e) => postgres_only(&call(
+            "drop_type",
+            &format!("Type::drop().name({}).to_owned()", lit(&e.name)),
+        )),
+        Operation::AlterEnum { from, to } => alter_enum(from, to),
+        Operation::AlterTable { from, to, changes } => {
+            if changes.iter().all(Change::sqlite_native) {
+                return changes.iter().map(|c| native_change(&to.name, c)).collect();
+            }
+            let mut other = String::new();
+            for change in changes {
+                other.push_str(&portable_change(&to.name, change));
+            }
+            format!(
+                "        if manager.get_database_backend() == DbBackend::Sqlite {{\n\
+                 {}        }} else {{\n{other}        }}\n",
+                sqlite_rebuild(from, to, changes)
+            )
         }
-        Operation::DropIndex { table, index } => call(
+    }
+}
+
+fn create_table_with_indexes(t: &Table) -> String {
+    let mut out = call("create_table", &create_table(t));
+    for index in &t.indexes {
+        out.push_str(&call("create_index", &create_index(&t.name, index)));
+    }
+    out
+}
+
+/// A change every backend, SQLite included, can make with one statement.
+fn native_change(table: &str, change: &Change) -> String {
+    let alter = |method: String| {
+        call(
+            "alter_table",
+            &chain(
+                "Table::alter()",
+                &[format!("table({})", lit(table)), method, "to_owned()".into()],
+            ),
+        )
+    };
+    match change {
+        Change::RenameColumn { from, to } => alter(format!("rename_column({}, {})", lit(from), lit(to))),
+        Change::AddColumn { column, .. } => alter(format!("add_column({})", column_def(column, false))),
+        Change::DropColumn { column } => alter(format!("drop_column({})", lit(&column.name))),
+        Change::CreateIndex(index) => call("create_index", &create_index(table, index)),
+        Change::DropIndex(index) => call(
             "drop_index",
             &chain(
                 "Index::drop()",
@@ -168,12 +190,285 @@ fn statement(op: &Operation) -> String {
                 ],
             ),
         ),
-        Operation::CreateEnum(e) => postgres_only(&call("create_type", &create_enum(e))),
-        Operation::DropEnum(e) => postgres_only(&call(
-            "drop_type",
-            &format!("Type::drop().name({}).to_owned()", lit(&e.name)),
-        )),
+        other => portable_change(table, other),
     }
+}
+
+/// A change on PostgreSQL or MySQL, which alter tables in place.
+fn portable_change(table: &str, change: &Change) -> String {
+    match change {
+        Change::AddColumn {
+            column,
+            fill: Some(value),
+        } => {
+            // Existing rows get the one-off value through a temporary default.
+            let mut filled = column.clone();
+            filled.default = Some(value.clone());
+            let add = native_change(
+                table,
+                &Change::AddColumn {
+                    column: filled.clone(),
+                    fill: None,
+                },
+            );
+            let restore = alter_column_statements(table, &filled, column, None);
+            format!("{add}{restore}")
+        }
+        Change::AlterColumn { from, to, fill } => alter_column_statements(table, from, to, fill.as_ref()),
+        Change::AddForeignKey(fk) => call(
+            "create_foreign_key",
+            &format!("{}.to_owned()", foreign_key(table, fk)),
+        ),
+        Change::DropForeignKey(fk) => call(
+            "drop_foreign_key",
+            &chain(
+                "ForeignKey::drop()",
+                &[
+                    format!("name({})", lit(&fk.name)),
+                    format!("table({})", lit(table)),
+                    "to_owned()".into(),
+                ],
+            ),
+        ),
+        Change::SetPrimaryKey { from, to } => {
+            let (pg, my) = (Dialect::Postgres, Dialect::MySql);
+            let mut pg_sql = Vec::new();
+            let mut my_sql = Vec::new();
+            if !from.is_empty() {
+                pg_sql.push(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    pg.ident(table),
+                    pg.ident(&format!("{table}_pkey"))
+                ));
+                my_sql.push(format!("ALTER TABLE {} DROP PRIMARY KEY", my.ident(table)));
+            }
+            if !to.is_empty() {
+                pg_sql.push(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", pg.ident(table), pg.idents(to)));
+                my_sql.push(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", my.ident(table), my.idents(to)));
+            }
+            by_backend(&raw_all(&my_sql), &raw_all(&pg_sql))
+        }
+        other => native_change(table, other),
+    }
+}
+
+/// Statements that turn column `from` into `to` on MySQL and PostgreSQL.
+fn alter_column_statements(table: &str, from: &Column, to: &Column, fill: Option<&Default>) -> String {
+    let (pg, my) = (Dialect::Postgres, Dialect::MySql);
+    let (t, c) = (pg.ident(table), pg.ident(&to.name));
+    let mut pg_sql = Vec::new();
+    if let Some(value) = fill {
+        pg_sql.push(format!("UPDATE {t} SET {c} = {} WHERE {c} IS NULL", pg.literal(value)));
+    }
+    let enum_values_only = matches!(
+        (&from.ty, &to.ty),
+        (ColumnType::Enum { name: a, .. }, ColumnType::Enum { name: b, .. }) if a == b
+    );
+    if from.ty != to.ty && !enum_values_only {
+        if from.default.is_some() {
+            pg_sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+        }
+        let ty = pg.column_type(&to.ty);
+        pg_sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::text::{ty}"));
+    }
+    if from.nullable != to.nullable {
+        let what = if to.nullable { "DROP NOT NULL" } else { "SET NOT NULL" };
+        pg_sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {what}"));
+    }
+    if from.default != to.default || (from.ty != to.ty && !enum_values_only && to.default.is_some()) {
+        pg_sql.push(match &to.default {
+            Some(d) => format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                pg.literal(d)
+            ),
+            None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+        });
+    }
+    if from.unique != to.unique {
+        let name = pg.ident(&format!("{table}_{}_key", to.name));
+        pg_sql.push(if to.unique {
+            format!("ALTER TABLE {t} ADD CONSTRAINT {name} UNIQUE ({c})")
+        } else {
+            format!("ALTER TABLE {t} DROP CONSTRAINT {name}")
+        });
+    }
+    if from.auto_increment != to.auto_increment {
+        pg_sql.push(if to.auto_increment {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED BY DEFAULT AS IDENTITY")
+        } else {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} DROP IDENTITY")
+        });
+    }
+
+    // MySQL restates the whole column; uniqueness is an index named after the column.
+    let mut my_parts = Vec::new();
+    if let Some(value) = fill {
+        my_parts.push(raw(&format!(
+            "UPDATE {} SET {} = {} WHERE {} IS NULL",
+            my.ident(table),
+            my.ident(&to.name),
+            my.literal(value),
+            my.ident(&to.name)
+        )));
+    }
+    let mut def = to.clone();
+    def.unique = false;
+    my_parts.push(call(
+        "alter_table",
+        &chain(
+            "Table::alter()",
+            &[
+                format!("table({})", lit(table)),
+                format!("modify_column({})", column_def(&def, false)),
+                "to_owned()".into(),
+            ],
+        ),
+    ));
+    if from.unique != to.unique {
+        let index = Index {
+            name: to.name.clone(),
+            columns: vec![to.name.clone()],
+            unique: true,
+        };
+        my_parts.push(native_change(
+            table,
+            &if to.unique {
+                Change::CreateIndex(index)
+            } else {
+                Change::DropIndex(index)
+            },
+        ));
+    }
+    by_backend(&my_parts.concat(), &raw_all(&pg_sql))
+}
+
+/// `match backend { MySql => .., _ => .. }` (SQLite never reaches these).
+fn by_backend(mysql: &str, postgres: &str) -> String {
+    if mysql == postgres {
+        return mysql.to_string();
+    }
+    format!(
+        "        if manager.get_database_backend() == DbBackend::MySql {{\n{}        }} else {{\n{}        }}\n",
+        indent(mysql),
+        indent(postgres)
+    )
+}
+
+fn indent(block: &str) -> String {
+    block.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+/// Plain SQL through the migration's connection.
+fn raw(sql: &str) -> String {
+    format!(
+        "        manager.get_connection().execute_unprepared({}).await?;\n",
+        raw_lit(sql)
+    )
+}
+
+fn raw_all(sqls: &[String]) -> String {
+    sqls.iter().map(|s| raw(s)).collect()
+}
+
+/// A raw string literal when the text allows one (easier to read), else an escaped one.
+fn raw_lit(s: &str) -> String {
+    if !s.contains("\"#") && !s.contains('\\') && !s.chars().any(char::is_control) {
+        format!("r#\"{s}\"#")
+    } else {
+        lit(s)
+    }
+}
+
+/// SQLite cannot change columns or constraints in place. Alembic's "batch mode" way:
+/// set the old table aside, create the new one, copy the rows, drop the old one.
+/// `legacy_alter_table` keeps other tables' foreign keys pointing at the name, not at
+/// the table set aside, so nothing referencing it is rewritten or cascaded.
+fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
+    let d = Dialect::Sqlite;
+    let old = format!("{}__manage_old", to.name);
+    let mut copy_to = Vec::new();
+    let mut copy_from = Vec::new();
+    for column in &to.columns {
+        let source = changes.iter().find_map(|c| match c {
+            Change::RenameColumn { from: was, to: now } if *now == column.name => Some(d.ident(was)),
+            Change::AddColumn { column: added, fill: Some(v) } if added.name == column.name => Some(d.literal(v)),
+            Change::AlterColumn { to: now, fill: Some(v), .. } if now.name == column.name => Some(format!(
+                "COALESCE({}, {})",
+                d.ident(&column.name),
+                d.literal(v)
+            )),
+            _ => None,
+        });
+        let source = source.or_else(|| from.column(&column.name).map(|_| d.ident(&column.name)));
+        if let Some(source) = source {
+            copy_to.push(d.ident(&column.name));
+            copy_from.push(source);
+        }
+    }
+    let mut out = String::from(
+        "            // SQLite cannot alter this in place: rebuild the table, keeping its rows.\n",
+    );
+    out += &indent(&raw("PRAGMA legacy_alter_table = ON"));
+    out += &indent(&call(
+        "rename_table",
+        &format!("Table::rename().table({}, {}).to_owned()", lit(&to.name), lit(&old)),
+    ));
+    out += &indent(&call("create_table", &create_table(to)));
+    out += &indent(&raw(&format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        d.ident(&to.name),
+        copy_to.join(", "),
+        copy_from.join(", "),
+        d.ident(&old)
+    )));
+    out += &indent(&call(
+        "drop_table",
+        &format!("Table::drop().table({}).to_owned()", lit(&old)),
+    ));
+    out += &indent(&raw("PRAGMA legacy_alter_table = OFF"));
+    for index in &to.indexes {
+        out += &indent(&call("create_index", &create_index(&to.name, index)));
+    }
+    out
+}
+
+/// PostgreSQL: values are appended in place; anything else rebuilds the type.
+fn alter_enum(from: &Enum, to: &Enum) -> String {
+    let pg = Dialect::Postgres;
+    let appended = to.values.starts_with(&from.values);
+    let mut sql = Vec::new();
+    if appended {
+        for value in &to.values[from.values.len()..] {
+            sql.push(format!(
+                "ALTER TYPE {} ADD VALUE {}",
+                pg.ident(&to.name),
+                pg.literal(&Default::String(value.clone()))
+            ));
+        }
+    } else {
+        sql.push(format!(
+            "ALTER TYPE {} RENAME TO {}",
+            pg.ident(&to.name),
+            pg.ident(&format!("{}__manage_old", to.name))
+        ));
+        let values: Vec<String> = to
+            .values
+            .iter()
+            .map(|v| pg.literal(&Default::String(v.clone())))
+            .collect();
+        sql.push(format!("CREATE TYPE {} AS ENUM ({})", pg.ident(&to.name), values.join(", ")));
+        sql.push(format!(
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.table_name, c.column_name, c.column_default FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.udt_name = '{old}' LOOP IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', r.table_name, r.column_name); END IF; EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE {new} USING %I::text::{new}', r.table_name, r.column_name, r.column_name); IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', r.table_name, r.column_name, replace(r.column_default, '{old}', '{name}')); END IF; END LOOP; END $$",
+            old = format!("{}__manage_old", to.name).replace('\'', "''"),
+            new = pg.ident(&to.name).replace('\'', "''"),
+            name = to.name.replace('\'', "''"),
+        ));
+        sql.push(format!(
+            "DROP TYPE {}",
+            pg.ident(&format!("{}__manage_old", to.name))
+        ));
+    }
+    postgres_only(&raw_all(&sql))
 }
 
 /// `manager.<method>(<arg>).await?;` (the caller formats the file with rustfmt).

@@ -1,36 +1,157 @@
 //! Compares two schemas and returns the operations that turn one into the other.
 //!
-//! Every operation carries the whole object it adds or removes, so that its exact
-//! inverse can be generated for `down()`. The returned list is already in a safe order:
-//! referenced tables are created before referencing ones, and dropped after them.
+//! Every operation carries the whole objects it changes, so that its exact inverse can
+//! be generated for `down()`. The returned list is in a safe order: enum types first,
+//! renames, then new tables (referenced before referencing), changes to existing
+//! tables, dropped tables (referencing before referenced), and unused enum types last.
+//!
+//! What the diff cannot know, it asks through a [`Questioner`]: whether a table or
+//! column that disappeared was renamed, and what to fill existing rows with.
 
-use crate::schema::{Column, Enum, Index, Schema, Table};
+use crate::schema::{Column, Default, Enum, ForeignKey, Index, Schema, Table};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operation {
     CreateEnum(Enum),
     DropEnum(Enum),
+    /// Values appended to an enum (PostgreSQL: `ALTER TYPE ... ADD VALUE`).
+    AlterEnum { from: Enum, to: Enum },
     /// Creates the table with its indexes.
     CreateTable(Table),
     /// Drops the table, and with it its indexes.
     DropTable(Table),
-    AddColumn {
-        table: String,
-        column: Column,
+    RenameTable { from: String, to: String },
+    /// Changes to one existing table; `from` and `to` are the whole table before and
+    /// after, so that a backend that cannot alter in place can rebuild it.
+    AlterTable {
+        from: Table,
+        to: Table,
+        changes: Vec<Change>,
     },
-    DropColumn {
-        table: String,
-        column: Column,
-    },
-    CreateIndex {
-        table: String,
-        index: Index,
-    },
-    DropIndex {
-        table: String,
-        index: Index,
-    },
+}
+
+/// One change inside an existing table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    RenameColumn { from: String, to: String },
+    /// `fill` is a one-off value for existing rows, not kept as a default.
+    AddColumn { column: Column, fill: Option<Default> },
+    DropColumn { column: Column },
+    /// `fill` replaces NULLs in existing rows when the column becomes NOT NULL.
+    AlterColumn { from: Column, to: Column, fill: Option<Default> },
+    CreateIndex(Index),
+    DropIndex(Index),
+    AddForeignKey(ForeignKey),
+    DropForeignKey(ForeignKey),
+    SetPrimaryKey { from: Vec<String>, to: Vec<String> },
+}
+
+impl Change {
+    pub fn inverse(&self) -> Change {
+        use Change::*;
+        match self.clone() {
+            RenameColumn { from, to } => RenameColumn { from: to, to: from },
+            AddColumn { column, .. } => DropColumn { column },
+            DropColumn { column } => AddColumn { column, fill: None },
+            AlterColumn { from, to, .. } => AlterColumn {
+                from: to,
+                to: from,
+                fill: None,
+            },
+            CreateIndex(i) => DropIndex(i),
+            DropIndex(i) => CreateIndex(i),
+            AddForeignKey(f) => DropForeignKey(f),
+            DropForeignKey(f) => AddForeignKey(f),
+            SetPrimaryKey { from, to } => SetPrimaryKey { from: to, to: from },
+        }
+    }
+
+    fn describe(&self, table: &str) -> String {
+        use Change::*;
+        match self {
+            RenameColumn { from, to } => format!("Rename column {table}.{from} to {to}"),
+            AddColumn { column, fill: None } => format!("Add column {table}.{}", column.name),
+            AddColumn { column, fill: Some(v) } => format!(
+                "Add column {table}.{} (existing rows get {})",
+                column.name,
+                v.sql_literal()
+            ),
+            DropColumn { column } => format!("Drop column {table}.{}", column.name),
+            AlterColumn { from, to, .. } => {
+                format!("Alter column {table}.{}: {}", to.name, column_change(from, to))
+            }
+            CreateIndex(i) => {
+                let kind = if i.unique { "unique index" } else { "index" };
+                format!("Create {kind} {} on {table} ({})", i.name, i.columns.join(", "))
+            }
+            DropIndex(i) => format!("Drop index {} on {table}", i.name),
+            AddForeignKey(f) => format!(
+                "Add foreign key {table} ({}) -> {} ({})",
+                f.columns.join(", "),
+                f.ref_table,
+                f.ref_columns.join(", ")
+            ),
+            DropForeignKey(f) => format!(
+                "Drop foreign key {table} ({}) -> {}",
+                f.columns.join(", "),
+                f.ref_table
+            ),
+            SetPrimaryKey { from, to } => format!(
+                "Change primary key of {table} from ({}) to ({})",
+                from.join(", "),
+                to.join(", ")
+            ),
+        }
+    }
+
+    /// Whether SQLite can do this with `ALTER TABLE`, without rebuilding the table.
+    pub fn sqlite_native(&self) -> bool {
+        use Change::*;
+        match self {
+            RenameColumn { .. } | CreateIndex(_) | DropIndex(_) => true,
+            AddColumn { column, fill } => {
+                fill.is_none()
+                    && !column.unique
+                    && !column.auto_increment
+                    && column.default != Some(Default::CurrentTimestamp)
+                    && (column.nullable || column.default.is_some())
+            }
+            DropColumn { column } => !column.unique,
+            AlterColumn { .. } | AddForeignKey(_) | DropForeignKey(_) | SetPrimaryKey { .. } => {
+                false
+            }
+        }
+    }
+
+    /// Whether applying it throws data away.
+    pub fn loses_data(&self) -> bool {
+        matches!(self, Change::DropColumn { .. })
+    }
+}
+
+/// What changed about a column, in words.
+fn column_change(from: &Column, to: &Column) -> String {
+    let mut parts = Vec::new();
+    if from.ty != to.ty {
+        parts.push(format!("type {} -> {}", from.ty.describe(), to.ty.describe()));
+    }
+    if from.nullable != to.nullable {
+        parts.push(if to.nullable { "nullable" } else { "NOT NULL" }.to_string());
+    }
+    if from.default != to.default {
+        parts.push(match &to.default {
+            Some(d) => format!("default {}", d.sql_literal()),
+            None => "no default".into(),
+        });
+    }
+    if from.unique != to.unique {
+        parts.push(if to.unique { "unique" } else { "not unique" }.to_string());
+    }
+    if from.auto_increment != to.auto_increment {
+        parts.push(if to.auto_increment { "auto-increment" } else { "no auto-increment" }.to_string());
+    }
+    parts.join(", ")
 }
 
 impl Operation {
@@ -40,90 +161,127 @@ impl Operation {
         match self.clone() {
             CreateEnum(e) => DropEnum(e),
             DropEnum(e) => CreateEnum(e),
+            AlterEnum { from, to } => AlterEnum { from: to, to: from },
             CreateTable(t) => DropTable(t),
             DropTable(t) => CreateTable(t),
-            AddColumn { table, column } => DropColumn { table, column },
-            DropColumn { table, column } => AddColumn { table, column },
-            CreateIndex { table, index } => DropIndex { table, index },
-            DropIndex { table, index } => CreateIndex { table, index },
+            RenameTable { from, to } => RenameTable { from: to, to: from },
+            AlterTable { from, to, changes } => AlterTable {
+                from: to,
+                to: from,
+                changes: changes.iter().rev().map(Change::inverse).collect(),
+            },
         }
     }
 
-    /// The table this operation is about, if any.
-    pub fn table(&self) -> Option<&str> {
+    /// The tables this operation is about.
+    pub fn tables(&self) -> Vec<&str> {
         use Operation::*;
         match self {
-            CreateEnum(_) | DropEnum(_) => None,
-            CreateTable(t) | DropTable(t) => Some(&t.name),
-            AddColumn { table, .. }
-            | DropColumn { table, .. }
-            | CreateIndex { table, .. }
-            | DropIndex { table, .. } => Some(table),
+            CreateEnum(_) | DropEnum(_) | AlterEnum { .. } => vec![],
+            CreateTable(t) | DropTable(t) => vec![&t.name],
+            RenameTable { from, to } => vec![from, to],
+            AlterTable { to, .. } => vec![&to.name],
         }
     }
 
-    /// One line in plain words, for the file header and the terminal.
-    pub fn describe(&self) -> String {
+    /// Plain words, a line per change, for the file header and the terminal.
+    pub fn describe(&self) -> Vec<String> {
         use Operation::*;
-        match self {
+        vec![match self {
             CreateEnum(e) => format!("Create enum {} ({})", e.name, e.values.join(", ")),
             DropEnum(e) => format!("Drop enum {}", e.name),
+            AlterEnum { from, to } => format!(
+                "Change enum {} from ({}) to ({})",
+                to.name,
+                from.values.join(", "),
+                to.values.join(", ")
+            ),
             CreateTable(t) if t.indexes.is_empty() => format!("Create table {}", t.name),
             CreateTable(t) => {
                 let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
                 format!("Create table {} with index {}", t.name, names.join(", "))
             }
             DropTable(t) => format!("Drop table {}", t.name),
-            AddColumn { table, column } => format!("Add column {table}.{}", column.name),
-            DropColumn { table, column } => format!("Drop column {table}.{}", column.name),
-            CreateIndex { table, index } => {
-                let kind = if index.unique {
-                    "unique index"
-                } else {
-                    "index"
-                };
-                format!(
-                    "Create {kind} {} on {table} ({})",
-                    index.name,
-                    index.columns.join(", ")
-                )
+            RenameTable { from, to } => format!("Rename table {from} to {to}"),
+            AlterTable { to, changes, .. } => {
+                return changes.iter().map(|c| c.describe(&to.name)).collect();
             }
-            DropIndex { table, index } => format!("Drop index {} on {table}", index.name),
-        }
+        }]
     }
 
-    /// Whether applying this operation throws data away.
-    pub fn loses_data(&self) -> bool {
-        matches!(self, Operation::DropTable(_) | Operation::DropColumn { .. })
+    /// Descriptions of the parts of this operation that throw data away.
+    pub fn data_loss(&self) -> Vec<String> {
+        match self {
+            Operation::DropTable(t) => vec![format!("Drop table {}", t.name)],
+            Operation::AlterTable { to, changes, .. } => changes
+                .iter()
+                .filter(|c| c.loses_data())
+                .map(|c| c.describe(&to.name))
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// Answers the questions a diff cannot answer from the schemas alone.
+pub trait Questioner {
+    /// Was table `from` renamed to `to`?
+    fn renamed_table(&mut self, from: &str, to: &str) -> anyhow::Result<bool>;
+    /// Was `table.from` renamed to `table.to`?
+    fn renamed_column(&mut self, table: &str, from: &str, to: &str) -> anyhow::Result<bool>;
+    /// A one-off value for existing rows of a new, or newly NOT NULL, column.
+    fn fill_value(&mut self, table: &str, column: &Column) -> anyhow::Result<Default>;
+}
+
+/// Answers every rename question with "no" and has no fill values.
+pub struct NoQuestions;
+
+impl Questioner for NoQuestions {
+    fn renamed_table(&mut self, _: &str, _: &str) -> anyhow::Result<bool> {
+        Ok(false)
+    }
+    fn renamed_column(&mut self, _: &str, _: &str, _: &str) -> anyhow::Result<bool> {
+        Ok(false)
+    }
+    fn fill_value(&mut self, table: &str, column: &Column) -> anyhow::Result<Default> {
+        anyhow::bail!("{table}.{} needs a value for existing rows", column.name)
     }
 }
 
 /// Something the diff cannot turn into operations (yet); reported, never guessed.
 #[derive(Debug, thiserror::Error)]
 pub enum Unsupported {
-    #[error(
-        "column {table}.{column} changed definition; changing a column is not supported yet (drop and re-add it in two migrations)"
-    )]
-    ColumnChanged { table: String, column: String },
-    #[error("the primary key of table {table} changed; this is not supported yet")]
-    PrimaryKeyChanged { table: String },
-    #[error("the foreign keys of table {table} changed; this is not supported yet")]
-    ForeignKeysChanged { table: String },
-    #[error("enum {name} changed its values; this is not supported yet")]
-    EnumChanged { name: String },
+    #[error("enum {name} lost values ({removed}); removing enum values is not supported yet")]
+    EnumValuesRemoved { name: String, removed: String },
     #[error("tables {0} reference each other in a cycle; this is not supported yet")]
     ForeignKeyCycle(String),
 }
 
 /// The operations that turn `from` into `to`, in the order they must run.
-pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Operation>, Unsupported> {
-    let mut enums_created = Vec::new();
+pub fn diff(from: &Schema, to: &Schema, ask: &mut dyn Questioner) -> anyhow::Result<Vec<Operation>> {
+    let mut ops = Vec::new();
     let mut enums_dropped = Vec::new();
     for (name, e) in &to.enums {
         match from.enums.get(name) {
-            None => enums_created.push(Operation::CreateEnum(e.clone())),
+            None => ops.push(Operation::CreateEnum(e.clone())),
             Some(old) if old.values != e.values => {
-                return Err(Unsupported::EnumChanged { name: name.clone() });
+                let removed: Vec<&str> = old
+                    .values
+                    .iter()
+                    .filter(|v| !e.values.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                if !removed.is_empty() {
+                    return Err(Unsupported::EnumValuesRemoved {
+                        name: name.clone(),
+                        removed: removed.join(", "),
+                    }
+                    .into());
+                }
+                ops.push(Operation::AlterEnum {
+                    from: old.clone(),
+                    to: e.clone(),
+                });
             }
             Some(_) => {}
         }
@@ -134,91 +292,210 @@ pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Operation>, Unsupported> {
         }
     }
 
-    let created: Vec<&Table> = to
+    // Tables that disappeared while a table of the same shape appeared may be renames.
+    let mut from_tables = from.tables.clone();
+    let mut gone: Vec<String> = from
         .tables
-        .values()
-        .filter(|t| !from.tables.contains_key(&t.name))
+        .keys()
+        .filter(|n| !to.tables.contains_key(*n))
+        .cloned()
         .collect();
-    let dropped: Vec<&Table> = from
-        .tables
-        .values()
-        .filter(|t| !to.tables.contains_key(&t.name))
-        .collect();
-
-    let mut index_drops = Vec::new();
-    let mut column_adds = Vec::new();
-    let mut index_creates = Vec::new();
-    let mut column_drops = Vec::new();
-    for new in to.tables.values() {
-        let Some(old) = from.tables.get(&new.name) else {
-            continue;
-        };
-        if old.primary_key != new.primary_key {
-            return Err(Unsupported::PrimaryKeyChanged {
-                table: new.name.clone(),
-            });
-        }
-        if old.foreign_keys != new.foreign_keys {
-            return Err(Unsupported::ForeignKeysChanged {
-                table: new.name.clone(),
-            });
-        }
-        for column in &new.columns {
-            match old.column(&column.name) {
-                None => column_adds.push(Operation::AddColumn {
-                    table: new.name.clone(),
-                    column: column.clone(),
-                }),
-                Some(was) if was != column => {
-                    return Err(Unsupported::ColumnChanged {
-                        table: new.name.clone(),
-                        column: column.name.clone(),
-                    });
-                }
-                Some(_) => {}
-            }
-        }
-        for column in &old.columns {
-            if new.column(&column.name).is_none() {
-                column_drops.push(Operation::DropColumn {
-                    table: new.name.clone(),
-                    column: column.clone(),
+    for new in to.tables.values().filter(|t| !from.tables.contains_key(&t.name)) {
+        let candidate = gone
+            .iter()
+            .position(|old| same_shape(&from.tables[old], new));
+        if let Some(at) = candidate {
+            if ask.renamed_table(&gone[at], &new.name)? {
+                let old = gone.remove(at);
+                let mut table = from_tables.remove(&old).expect("known table");
+                ops.push(Operation::RenameTable {
+                    from: old,
+                    to: new.name.clone(),
                 });
-            }
-        }
-        for index in &old.indexes {
-            if !new.indexes.contains(index) {
-                index_drops.push(Operation::DropIndex {
-                    table: new.name.clone(),
-                    index: index.clone(),
-                });
-            }
-        }
-        for index in &new.indexes {
-            if !old.indexes.contains(index) {
-                index_creates.push(Operation::CreateIndex {
-                    table: new.name.clone(),
-                    index: index.clone(),
-                });
+                rename_table_refs(&mut table, &new.name);
+                from_tables.insert(new.name.clone(), table);
             }
         }
     }
 
-    let mut ops = enums_created;
-    ops.extend(index_drops);
+    let created: Vec<&Table> = to
+        .tables
+        .values()
+        .filter(|t| !from_tables.contains_key(&t.name))
+        .collect();
+    let dropped: Vec<&Table> = from_tables
+        .values()
+        .filter(|t| !to.tables.contains_key(&t.name))
+        .collect();
     ops.extend(
         creation_order(&created)?
             .into_iter()
             .map(|t| Operation::CreateTable(t.clone())),
     );
-    ops.extend(column_adds);
-    ops.extend(index_creates);
-    ops.extend(column_drops);
+    for new in to.tables.values() {
+        if let Some(old) = from_tables.get(&new.name) {
+            let changes = table_changes(old, new, ask)?;
+            if !changes.is_empty() {
+                ops.push(Operation::AlterTable {
+                    from: old.clone(),
+                    to: new.clone(),
+                    changes,
+                });
+            }
+        }
+    }
     let mut drops = creation_order(&dropped)?;
     drops.reverse();
     ops.extend(drops.into_iter().map(|t| Operation::DropTable(t.clone())));
     ops.extend(enums_dropped);
     Ok(ops)
+}
+
+/// Columns of the same types in the same order (names may differ): a rename candidate.
+fn same_shape(a: &Table, b: &Table) -> bool {
+    a.columns.len() == b.columns.len()
+        && a.columns
+            .iter()
+            .zip(&b.columns)
+            .all(|(x, y)| x.ty == y.ty && x.nullable == y.nullable)
+}
+
+/// Points a renamed table's self-references at its new name.
+fn rename_table_refs(table: &mut Table, new_name: &str) {
+    let old = std::mem::replace(&mut table.name, new_name.to_string());
+    for fk in &mut table.foreign_keys {
+        if fk.ref_table == old {
+            fk.ref_table = new_name.to_string();
+        }
+    }
+}
+
+fn table_changes(old: &Table, new: &Table, ask: &mut dyn Questioner) -> anyhow::Result<Vec<Change>> {
+    let t = &new.name;
+    let mut renames = Vec::new();
+    let mut old_cols: Vec<Column> = old.columns.clone();
+    let mut gone: Vec<String> = old
+        .columns
+        .iter()
+        .filter(|c| new.column(&c.name).is_none())
+        .map(|c| c.name.clone())
+        .collect();
+    for column in new.columns.iter().filter(|c| old.column(&c.name).is_none()) {
+        let candidate = gone.iter().position(|g| {
+            let was = old.column(g).expect("old column");
+            was.ty == column.ty && was.nullable == column.nullable
+        });
+        if let Some(at) = candidate {
+            if ask.renamed_column(t, &gone[at], &column.name)? {
+                let from = gone.remove(at);
+                for c in &mut old_cols {
+                    if c.name == from {
+                        c.name = column.name.clone();
+                    }
+                }
+                renames.push(Change::RenameColumn {
+                    from,
+                    to: column.name.clone(),
+                });
+            }
+        }
+    }
+    let renamed = |name: &str| -> String {
+        renames
+            .iter()
+            .find_map(|r| match r {
+                Change::RenameColumn { from, to } if from == name => Some(to.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| name.to_string())
+    };
+    let old_col = |name: &str| old_cols.iter().find(|c| c.name == name);
+
+    let mut changes = renames.clone();
+    // Indexes and foreign keys on the old table, with renamed columns followed.
+    let old_indexes: Vec<Index> = old
+        .indexes
+        .iter()
+        .map(|i| Index {
+            columns: i.columns.iter().map(|c| renamed(c)).collect(),
+            ..i.clone()
+        })
+        .collect();
+    let old_fks: Vec<ForeignKey> = old
+        .foreign_keys
+        .iter()
+        .map(|f| ForeignKey {
+            columns: f.columns.iter().map(|c| renamed(c)).collect(),
+            ..f.clone()
+        })
+        .collect();
+    let old_pk: Vec<String> = old.primary_key.iter().map(|c| renamed(c)).collect();
+
+    changes.extend(
+        old_fks
+            .iter()
+            .filter(|f| !new.foreign_keys.contains(f))
+            .map(|f| Change::DropForeignKey(f.clone())),
+    );
+    changes.extend(
+        old_indexes
+            .iter()
+            .filter(|i| !new.indexes.contains(i))
+            .map(|i| Change::DropIndex(i.clone())),
+    );
+    for column in &new.columns {
+        match old_col(&column.name) {
+            None => {
+                let fill = if !column.nullable && column.default.is_none() && !column.auto_increment {
+                    Some(ask.fill_value(t, column)?)
+                } else {
+                    None
+                };
+                changes.push(Change::AddColumn {
+                    column: column.clone(),
+                    fill,
+                });
+            }
+            Some(was) if was != column => {
+                let fill = if was.nullable && !column.nullable && column.default.is_none() {
+                    Some(ask.fill_value(t, column)?)
+                } else {
+                    None
+                };
+                changes.push(Change::AlterColumn {
+                    from: was.clone(),
+                    to: column.clone(),
+                    fill,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    if old_pk != new.primary_key {
+        changes.push(Change::SetPrimaryKey {
+            from: old_pk,
+            to: new.primary_key.clone(),
+        });
+    }
+    changes.extend(
+        new.indexes
+            .iter()
+            .filter(|i| !old_indexes.contains(i))
+            .map(|i| Change::CreateIndex(i.clone())),
+    );
+    changes.extend(
+        new.foreign_keys
+            .iter()
+            .filter(|f| !old_fks.contains(f))
+            .map(|f| Change::AddForeignKey(f.clone())),
+    );
+    changes.extend(
+        old_cols
+            .iter()
+            .filter(|c| new.column(&c.name).is_none())
+            .map(|c| Change::DropColumn { column: c.clone() }),
+    );
+    Ok(changes)
 }
 
 /// The operations that undo `ops`: each inverse, newest first.
@@ -263,19 +540,23 @@ fn creation_order<'a>(tables: &[&'a Table]) -> Result<Vec<&'a Table>, Unsupporte
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{ColumnType, ForeignKey};
+    use crate::schema::ColumnType;
+
+    fn column(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            ty: ColumnType::Integer,
+            nullable: false,
+            default: None,
+            unique: false,
+            auto_increment: false,
+        }
+    }
 
     fn table(name: &str, refs: &[&str]) -> Table {
         Table {
             name: name.into(),
-            columns: vec![Column {
-                name: "id".into(),
-                ty: ColumnType::Integer,
-                nullable: false,
-                default: None,
-                unique: false,
-                auto_increment: true,
-            }],
+            columns: vec![column("id")],
             primary_key: vec!["id".into()],
             indexes: vec![],
             foreign_keys: refs
@@ -285,8 +566,8 @@ mod tests {
                     columns: vec!["id".into()],
                     ref_table: r.to_string(),
                     ref_columns: vec!["id".into()],
-                    on_delete: Default::default(),
-                    on_update: Default::default(),
+                    on_delete: std::default::Default::default(),
+                    on_update: std::default::Default::default(),
                 })
                 .collect(),
         }
@@ -295,26 +576,33 @@ mod tests {
     fn schema(tables: Vec<Table>) -> Schema {
         Schema {
             tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
-            enums: Default::default(),
+            enums: std::default::Default::default(),
         }
     }
 
     fn names(ops: &[Operation]) -> Vec<String> {
-        ops.iter().map(Operation::describe).collect()
+        ops.iter().flat_map(Operation::describe).collect()
+    }
+
+    struct Yes;
+    impl Questioner for Yes {
+        fn renamed_table(&mut self, _: &str, _: &str) -> anyhow::Result<bool> {
+            Ok(true)
+        }
+        fn renamed_column(&mut self, _: &str, _: &str, _: &str) -> anyhow::Result<bool> {
+            Ok(true)
+        }
+        fn fill_value(&mut self, _: &str, _: &Column) -> anyhow::Result<Default> {
+            Ok(Default::Int(7))
+        }
     }
 
     #[test]
     fn referenced_tables_are_created_first_and_dropped_last() {
-        let full = schema(vec![
-            table("a_child", &["b_parent"]),
-            table("b_parent", &[]),
-        ]);
-        let up = diff(&Schema::default(), &full).unwrap();
-        assert_eq!(
-            names(&up),
-            ["Create table b_parent", "Create table a_child"]
-        );
-        let down = diff(&full, &Schema::default()).unwrap();
+        let full = schema(vec![table("a_child", &["b_parent"]), table("b_parent", &[])]);
+        let up = diff(&Schema::default(), &full, &mut NoQuestions).unwrap();
+        assert_eq!(names(&up), ["Create table b_parent", "Create table a_child"]);
+        let down = diff(&full, &Schema::default(), &mut NoQuestions).unwrap();
         assert_eq!(names(&down), ["Drop table a_child", "Drop table b_parent"]);
         assert_eq!(reverse(&up), down);
     }
@@ -322,15 +610,38 @@ mod tests {
     #[test]
     fn identical_schemas_give_nothing() {
         let s = schema(vec![table("a", &[])]);
-        assert!(diff(&s, &s).unwrap().is_empty());
+        assert!(diff(&s, &s, &mut NoQuestions).unwrap().is_empty());
     }
 
     #[test]
     fn cycles_are_refused() {
         let s = schema(vec![table("a", &["b"]), table("b", &["a"])]);
-        assert!(matches!(
-            diff(&Schema::default(), &s),
-            Err(Unsupported::ForeignKeyCycle(_))
-        ));
+        assert!(diff(&Schema::default(), &s, &mut NoQuestions).is_err());
+    }
+
+    #[test]
+    fn renames_are_asked_and_followed() {
+        let mut old = table("posts", &[]);
+        old.columns.push(column("title"));
+        let mut new = table("articles", &[]);
+        new.columns.push(column("headline"));
+        let ops = diff(&schema(vec![old.clone()]), &schema(vec![new.clone()]), &mut Yes).unwrap();
+        assert_eq!(
+            names(&ops),
+            ["Rename table posts to articles", "Rename column articles.title to headline"]
+        );
+        let ops = diff(&schema(vec![old]), &schema(vec![new]), &mut NoQuestions).unwrap();
+        assert_eq!(names(&ops), ["Create table articles", "Drop table posts"]);
+    }
+
+    #[test]
+    fn a_new_not_null_column_asks_for_a_fill_value() {
+        let old = table("t", &[]);
+        let mut new = old.clone();
+        new.columns.push(column("n"));
+        let err = diff(&schema(vec![old.clone()]), &schema(vec![new.clone()]), &mut NoQuestions);
+        assert!(err.is_err());
+        let ops = diff(&schema(vec![old]), &schema(vec![new]), &mut Yes).unwrap();
+        assert_eq!(names(&ops), ["Add column t.n (existing rows get 7)"]);
     }
 }

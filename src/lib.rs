@@ -14,6 +14,7 @@ pub mod executor;
 pub mod introspect;
 pub mod project;
 pub mod schema;
+pub mod sql;
 mod ui;
 
 pub use entities::Entities;

@@ -194,3 +194,82 @@ pub fn index_name(table: &str, columns: &[String]) -> String {
 pub fn foreign_key_name(table: &str, columns: &[String], ref_table: &str) -> String {
     format!("fk-{}-{}-{}", table, columns.join("-"), ref_table)
 }
+
+impl ColumnType {
+    /// The type in a few words, for messages: `string(100)`, `decimal(10, 2)`.
+    pub fn describe(&self) -> String {
+        use ColumnType as T;
+        match self {
+            T::Char { length: Some(n) } => format!("char({n})"),
+            T::String { length: Some(n) } => format!("string({n})"),
+            T::Decimal {
+                precision: Some((p, s)),
+            } => format!("decimal({p}, {s})"),
+            T::Binary { length } => format!("binary({length})"),
+            T::VarBinary { length: Some(n) } => format!("var_binary({n})"),
+            T::Enum { name, .. } => format!("enum {name}"),
+            T::Custom { sql } => sql.clone(),
+            other => {
+                let debug = format!("{other:?}");
+                let word = debug.split([' ', '{']).next().unwrap_or_default();
+                // CamelCase to snake_case.
+                let mut out = String::new();
+                for (i, c) in word.chars().enumerate() {
+                    if c.is_uppercase() && i > 0 {
+                        out.push('_');
+                    }
+                    out.push(c.to_ascii_lowercase());
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Default {
+    /// The value as an SQL literal (standard quoting), for messages and copies.
+    pub fn sql_literal(&self) -> String {
+        match self {
+            Default::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+            Default::Int(n) => n.to_string(),
+            Default::Float(f) => format!("{f:?}"),
+            Default::String(s) => format!("'{}'", s.replace('\'', "''")),
+            Default::CurrentTimestamp => "CURRENT_TIMESTAMP".into(),
+            Default::Expr(e) => e.clone(),
+        }
+    }
+
+    /// Reads a value typed by a person for a column of type `ty`.
+    pub fn parse_for(ty: &ColumnType, text: &str) -> Result<Default, String> {
+        use ColumnType as T;
+        let t = text.trim();
+        match ty {
+            T::Boolean => match t.to_ascii_lowercase().as_str() {
+                "true" | "1" | "t" | "yes" => Ok(Default::Bool(true)),
+                "false" | "0" | "f" | "no" => Ok(Default::Bool(false)),
+                _ => Err(format!("`{t}` is not a boolean (true or false)")),
+            },
+            T::TinyInteger
+            | T::SmallInteger
+            | T::Integer
+            | T::BigInteger
+            | T::TinyUnsigned
+            | T::SmallUnsigned
+            | T::Unsigned
+            | T::BigUnsigned => t
+                .parse()
+                .map(Default::Int)
+                .map_err(|_| format!("`{t}` is not an integer")),
+            T::Float | T::Double | T::Decimal { .. } => t
+                .parse()
+                .map(Default::Float)
+                .map_err(|_| format!("`{t}` is not a number")),
+            T::Date | T::Time | T::DateTime | T::Timestamp | T::TimestampWithTimeZone
+                if t.eq_ignore_ascii_case("now") || t.eq_ignore_ascii_case("current_timestamp") =>
+            {
+                Ok(Default::CurrentTimestamp)
+            }
+            _ => Ok(Default::String(text.to_string())),
+        }
+    }
+}

@@ -15,10 +15,12 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
     let snapshot = project.read_snapshot()?;
     let mut problems = Vec::new();
 
-    match diff::diff(&snapshot, &ctx.entities.schema()?) {
+    let mut answers = super::questions::Answers::for_check(&[])?;
+    match diff::diff(&snapshot, &ctx.entities.schema()?, &mut answers) {
         Ok(ops) if !ops.is_empty() => problems.extend(
             ops.iter()
-                .map(|op| format!("models have a change with no migration: {}", op.describe())),
+                .flat_map(|op| op.describe())
+                .map(|line| format!("models have a change with no migration: {line}")),
         ),
         Ok(_) => {}
         Err(e) => problems.push(format!("models have a change with no migration: {e}")),

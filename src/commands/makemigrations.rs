@@ -1,5 +1,6 @@
 //! `manage makemigrations`: diff the models against the snapshot and write a migration.
 
+use super::questions::Answers;
 use crate::cli::MakeMigrations;
 use crate::project::{self, Project};
 use crate::{Context, codegen, diff, ui};
@@ -21,16 +22,22 @@ pub fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         return write(project, &name, code, None, args.dry_run);
     }
 
-    let ops = diff::diff(&snapshot, &models)
-        .context("the models changed in a way makemigrations cannot write yet")?;
+    let interactive = !args.no_input && !args.check && !args.dry_run && ui::is_interactive();
+    let mut answers = if args.check {
+        Answers::for_check(&args.rename)?
+    } else {
+        Answers::new(&args.rename, &args.default, interactive)?
+    };
+    let ops = diff::diff(&snapshot, &models, &mut answers).context("nothing written")?;
     if ops.is_empty() {
         println!("No changes detected");
         return Ok(ExitCode::SUCCESS);
     }
+    let lines: Vec<String> = ops.iter().flat_map(|op| op.describe()).collect();
     if args.check {
         println!("The models have changes with no migration:");
-        for op in &ops {
-            println!("  - {}", op.describe());
+        for line in &lines {
+            println!("  - {line}");
         }
         println!("Run `manage makemigrations` to write one.");
         return Ok(ExitCode::FAILURE);
@@ -43,13 +50,13 @@ pub fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         &ops,
         &diff::reverse(&ops),
     ));
-    for op in ops.iter().filter(|op| op.loses_data()) {
-        ui::warn(&format!("{}: its data will be lost", op.describe()));
+    for loss in ops.iter().flat_map(|op| op.data_loss()) {
+        ui::warn(&format!("{loss}: its data will be lost"));
     }
     let code_written = write(project, &name, code, Some(&models), args.dry_run)?;
     if !args.dry_run {
-        for op in &ops {
-            println!("  - {}", op.describe());
+        for line in &lines {
+            println!("  - {line}");
         }
     }
     Ok(code_written)

@@ -3,6 +3,7 @@
 mod check;
 mod makemigrations;
 mod migrate;
+mod questions;
 
 use crate::Context;
 use crate::cli::Command;

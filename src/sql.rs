@@ -1,0 +1,98 @@
+//! SQL text for one backend, rendered when a migration is generated: the statements
+//! SeaQuery has no builder for (`ALTER COLUMN ... DROP DEFAULT`, enum type rebuilds)
+//! are written into the migration as plain SQL, already quoted for their backend.
+
+use crate::schema::{ColumnType, Default};
+use sea_orm::sea_query::{self, MysqlQueryBuilder, PostgresQueryBuilder, StringLen, TableBuilder};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    MySql,
+    Sqlite,
+}
+
+impl Dialect {
+    /// An identifier, quoted.
+    pub fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::MySql => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// A comma-separated list of quoted identifiers.
+    pub fn idents(self, names: &[String]) -> String {
+        names.iter().map(|n| self.ident(n)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The column type as this backend spells it.
+    pub fn column_type(self, ty: &ColumnType) -> String {
+        let mut out = String::new();
+        let ty = to_sea_type(ty);
+        match self {
+            Dialect::Postgres => PostgresQueryBuilder.prepare_column_type(&ty, &mut out),
+            Dialect::MySql => MysqlQueryBuilder.prepare_column_type(&ty, &mut out),
+            Dialect::Sqlite => sea_query::SqliteQueryBuilder.prepare_column_type(&ty, &mut out),
+        }
+        out
+    }
+
+    /// A value as a literal of this backend.
+    pub fn literal(self, value: &Default) -> String {
+        match (self, value) {
+            (Dialect::MySql, Default::String(s)) => {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+            }
+            (Dialect::MySql | Dialect::Sqlite, Default::Bool(b)) => {
+                if *b { "1" } else { "0" }.to_string()
+            }
+            _ => value.sql_literal(),
+        }
+    }
+}
+
+/// The model's type as SeaQuery's, to render it.
+pub fn to_sea_type(ty: &ColumnType) -> sea_query::ColumnType {
+    use ColumnType as T;
+    use sea_query::ColumnType as Q;
+    let len = |n: &Option<u32>| n.map_or(StringLen::None, StringLen::N);
+    match ty {
+        T::Char { length } => Q::Char(*length),
+        T::String { length } => Q::String(len(length)),
+        T::Text => Q::Text,
+        T::TinyInteger => Q::TinyInteger,
+        T::SmallInteger => Q::SmallInteger,
+        T::Integer => Q::Integer,
+        T::BigInteger => Q::BigInteger,
+        T::TinyUnsigned => Q::TinyUnsigned,
+        T::SmallUnsigned => Q::SmallUnsigned,
+        T::Unsigned => Q::Unsigned,
+        T::BigUnsigned => Q::BigUnsigned,
+        T::Float => Q::Float,
+        T::Double => Q::Double,
+        T::Decimal { precision } => Q::Decimal(*precision),
+        T::DateTime => Q::DateTime,
+        T::Timestamp => Q::Timestamp,
+        T::TimestampWithTimeZone => Q::TimestampWithTimeZone,
+        T::Time => Q::Time,
+        T::Date => Q::Date,
+        T::Binary { length } => Q::Binary(*length),
+        T::VarBinary { length } => Q::VarBinary(len(length)),
+        T::Blob => Q::Blob,
+        T::Boolean => Q::Boolean,
+        T::Json => Q::Json,
+        T::JsonBinary => Q::JsonBinary,
+        T::Uuid => Q::Uuid,
+        T::Enum { name, values } => Q::Enum {
+            name: sea_query::Alias::new(name).into_iden(),
+            variants: values
+                .iter()
+                .map(|v| sea_query::Alias::new(v).into_iden())
+                .collect(),
+        },
+        T::Custom { sql } => Q::Custom(sea_query::Alias::new(sql).into_iden()),
+    }
+}
+
+use sea_query::IntoIden;
