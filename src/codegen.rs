@@ -33,6 +33,9 @@ pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> St
     body.push('\n');
     push_fn(&mut body, "down", down, false);
     body.push_str("}\n");
+    if body.contains("sqlite_enforces_foreign_keys(manager)") {
+        body.push_str(SQLITE_FK_HELPER);
+    }
 
     // Import only what the body uses: the file must compile without warnings.
     if body.contains("Type::") {
@@ -42,13 +45,42 @@ pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> St
         out.push_str("use sea_orm_migration::sea_orm::DbBackend;\n");
     }
     let helpers = [
-        "pk_auto(", "big_pk_auto(", "string(", "string_null(", "string_uniq(", "string_len",
-        "integer(", "integer_null(", "integer_uniq(", "text(", "text_null(", "text_uniq(",
-        "boolean", "timestamp", "date", "time", "char", "enumeration", "custom", "decimal",
-        "float", "double", "binary", "blob", "json", "uuid", "tiny_", "small_", "big_",
-        "unsigned", "var_binary",
+        "pk_auto(",
+        "big_pk_auto(",
+        "string(",
+        "string_null(",
+        "string_uniq(",
+        "string_len",
+        "integer(",
+        "integer_null(",
+        "integer_uniq(",
+        "text(",
+        "text_null(",
+        "text_uniq(",
+        "boolean",
+        "timestamp",
+        "date",
+        "time",
+        "char",
+        "enumeration",
+        "custom",
+        "decimal",
+        "float",
+        "double",
+        "binary",
+        "blob",
+        "json",
+        "uuid",
+        "tiny_",
+        "small_",
+        "big_",
+        "unsigned",
+        "var_binary",
     ];
-    if helpers.iter().any(|h| body.contains(&format!("({h}")) || body.contains(&format!(" {h}"))) {
+    if helpers
+        .iter()
+        .any(|h| body.contains(&format!("({h}")) || body.contains(&format!(" {h}")))
+    {
         out.push_str("use sea_orm_migration::{prelude::*, schema::*};\n");
     } else {
         out.push_str("use sea_orm_migration::prelude::*;\n");
@@ -89,7 +121,11 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
     for op in ops {
         if warn {
             for loss in op.data_loss() {
-                push_comment(out, "        // WARNING:", &format!("{loss}: its data is lost."));
+                push_comment(
+                    out,
+                    "        // WARNING:",
+                    &format!("{loss}: its data is lost."),
+                );
             }
         }
         out.push_str(&statement(op));
@@ -130,7 +166,11 @@ fn statement(op: &Operation) -> String {
         ),
         Operation::RenameTable { from, to } => call(
             "rename_table",
-            &format!("Table::rename().table({}, {}).to_owned()", lit(from), lit(to)),
+            &format!(
+                "Table::rename().table({}, {}).to_owned()",
+                lit(from),
+                lit(to)
+            ),
         ),
         Operation::CreateEnum(e) => postgres_only(&call("create_type", &create_enum(e))),
         Operation::DropEnum(e) => postgres_only(&call(
@@ -170,13 +210,21 @@ fn native_change(table: &str, change: &Change) -> String {
             "alter_table",
             &chain(
                 "Table::alter()",
-                &[format!("table({})", lit(table)), method, "to_owned()".into()],
+                &[
+                    format!("table({})", lit(table)),
+                    method,
+                    "to_owned()".into(),
+                ],
             ),
         )
     };
     match change {
-        Change::RenameColumn { from, to } => alter(format!("rename_column({}, {})", lit(from), lit(to))),
-        Change::AddColumn { column, .. } => alter(format!("add_column({})", column_def(column, false))),
+        Change::RenameColumn { from, to } => {
+            alter(format!("rename_column({}, {})", lit(from), lit(to)))
+        }
+        Change::AddColumn { column, .. } => {
+            alter(format!("add_column({})", column_def(column, false)))
+        }
         Change::DropColumn { column } => alter(format!("drop_column({})", lit(&column.name))),
         Change::CreateIndex(index) => call("create_index", &create_index(table, index)),
         Change::DropIndex(index) => call(
@@ -214,7 +262,9 @@ fn portable_change(table: &str, change: &Change) -> String {
             let restore = alter_column_statements(table, &filled, column, None);
             format!("{add}{restore}")
         }
-        Change::AlterColumn { from, to, fill } => alter_column_statements(table, from, to, fill.as_ref()),
+        Change::AlterColumn { from, to, fill } => {
+            alter_column_statements(table, from, to, fill.as_ref())
+        }
         Change::AddForeignKey(fk) => call(
             "create_foreign_key",
             &format!("{}.to_owned()", foreign_key(table, fk)),
@@ -243,8 +293,16 @@ fn portable_change(table: &str, change: &Change) -> String {
                 my_sql.push(format!("ALTER TABLE {} DROP PRIMARY KEY", my.ident(table)));
             }
             if !to.is_empty() {
-                pg_sql.push(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", pg.ident(table), pg.idents(to)));
-                my_sql.push(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", my.ident(table), my.idents(to)));
+                pg_sql.push(format!(
+                    "ALTER TABLE {} ADD PRIMARY KEY ({})",
+                    pg.ident(table),
+                    pg.idents(to)
+                ));
+                my_sql.push(format!(
+                    "ALTER TABLE {} ADD PRIMARY KEY ({})",
+                    my.ident(table),
+                    my.idents(to)
+                ));
             }
             by_backend(&raw_all(&my_sql), &raw_all(&pg_sql))
         }
@@ -253,12 +311,20 @@ fn portable_change(table: &str, change: &Change) -> String {
 }
 
 /// Statements that turn column `from` into `to` on MySQL and PostgreSQL.
-fn alter_column_statements(table: &str, from: &Column, to: &Column, fill: Option<&Default>) -> String {
+fn alter_column_statements(
+    table: &str,
+    from: &Column,
+    to: &Column,
+    fill: Option<&Default>,
+) -> String {
     let (pg, my) = (Dialect::Postgres, Dialect::MySql);
     let (t, c) = (pg.ident(table), pg.ident(&to.name));
     let mut pg_sql = Vec::new();
     if let Some(value) = fill {
-        pg_sql.push(format!("UPDATE {t} SET {c} = {} WHERE {c} IS NULL", pg.literal(value)));
+        pg_sql.push(format!(
+            "UPDATE {t} SET {c} = {} WHERE {c} IS NULL",
+            pg.literal(value)
+        ));
     }
     let enum_values_only = matches!(
         (&from.ty, &to.ty),
@@ -269,13 +335,20 @@ fn alter_column_statements(table: &str, from: &Column, to: &Column, fill: Option
             pg_sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
         }
         let ty = pg.column_type(&to.ty);
-        pg_sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::text::{ty}"));
+        pg_sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::text::{ty}"
+        ));
     }
     if from.nullable != to.nullable {
-        let what = if to.nullable { "DROP NOT NULL" } else { "SET NOT NULL" };
+        let what = if to.nullable {
+            "DROP NOT NULL"
+        } else {
+            "SET NOT NULL"
+        };
         pg_sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {what}"));
     }
-    if from.default != to.default || (from.ty != to.ty && !enum_values_only && to.default.is_some()) {
+    if from.default != to.default || (from.ty != to.ty && !enum_values_only && to.default.is_some())
+    {
         pg_sql.push(match &to.default {
             Some(d) => format!(
                 "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
@@ -379,20 +452,31 @@ fn raw_lit(s: &str) -> String {
     }
 }
 
-/// SQLite cannot change columns or constraints in place. Alembic's "batch mode" way:
-/// set the old table aside, create the new one, copy the rows, drop the old one.
-/// `legacy_alter_table` keeps other tables' foreign keys pointing at the name, not at
-/// the table set aside, so nothing referencing it is rewritten or cascaded.
+/// SQLite cannot change columns or constraints in place; SQLite's documented way is
+/// to create the new table under another name, copy the rows, drop the old table and
+/// rename the new one. Dropping the old table would fire `ON DELETE` actions in
+/// referencing tables if foreign keys were enforced, so the rebuild refuses to run
+/// then; `manage migrate` turns enforcement off around each migration and checks
+/// every foreign key before committing.
 fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
     let d = Dialect::Sqlite;
-    let old = format!("{}__manage_old", to.name);
+    let new = format!("{}__manage_new", to.name);
     let mut copy_to = Vec::new();
     let mut copy_from = Vec::new();
     for column in &to.columns {
         let source = changes.iter().find_map(|c| match c {
-            Change::RenameColumn { from: was, to: now } if *now == column.name => Some(d.ident(was)),
-            Change::AddColumn { column: added, fill: Some(v) } if added.name == column.name => Some(d.literal(v)),
-            Change::AlterColumn { to: now, fill: Some(v), .. } if now.name == column.name => Some(format!(
+            Change::RenameColumn { from: was, to: now } if *now == column.name => {
+                Some(d.ident(was))
+            }
+            Change::AddColumn {
+                column: added,
+                fill: Some(v),
+            } if added.name == column.name => Some(d.literal(v)),
+            Change::AlterColumn {
+                to: now,
+                fill: Some(v),
+                ..
+            } if now.name == column.name => Some(format!(
                 "COALESCE({}, {})",
                 d.ident(&column.name),
                 d.literal(v)
@@ -405,32 +489,60 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
             copy_from.push(source);
         }
     }
-    let mut out = String::from(
-        "            // SQLite cannot alter this in place: rebuild the table, keeping its rows.\n",
+    let mut building = to.clone();
+    building.name = new.clone();
+    let mut out = format!(
+        "            // SQLite cannot alter this in place: rebuild {}, keeping its rows.\n\
+         {}",
+        to.name,
+        indent(&format!(
+            "        if sqlite_enforces_foreign_keys(manager).await? {{\n\
+             \x20           return Err(DbErr::Migration(\n\
+             \x20               \"rebuilding a SQLite table needs foreign key enforcement off; apply with `manage migrate`\".into(),\n\
+             \x20           ));\n\
+             \x20       }}\n"
+        ))
     );
-    out += &indent(&raw("PRAGMA legacy_alter_table = ON"));
-    out += &indent(&call(
-        "rename_table",
-        &format!("Table::rename().table({}, {}).to_owned()", lit(&to.name), lit(&old)),
-    ));
-    out += &indent(&call("create_table", &create_table(to)));
+    out += &indent(&call("create_table", &create_table(&building)));
     out += &indent(&raw(&format!(
         "INSERT INTO {} ({}) SELECT {} FROM {}",
-        d.ident(&to.name),
+        d.ident(&new),
         copy_to.join(", "),
         copy_from.join(", "),
-        d.ident(&old)
+        d.ident(&to.name)
     )));
     out += &indent(&call(
         "drop_table",
-        &format!("Table::drop().table({}).to_owned()", lit(&old)),
+        &format!("Table::drop().table({}).to_owned()", lit(&to.name)),
     ));
-    out += &indent(&raw("PRAGMA legacy_alter_table = OFF"));
+    out += &indent(&call(
+        "rename_table",
+        &format!(
+            "Table::rename().table({}, {}).to_owned()",
+            lit(&new),
+            lit(&to.name)
+        ),
+    ));
     for index in &to.indexes {
         out += &indent(&call("create_index", &create_index(&to.name, index)));
     }
     out
 }
+
+/// The helper a file with SQLite rebuilds ends with.
+const SQLITE_FK_HELPER: &str = "
+/// Whether SQLite enforces foreign keys on this connection (`PRAGMA foreign_keys`).
+async fn sqlite_enforces_foreign_keys(manager: &SchemaManager<'_>) -> Result<bool, DbErr> {
+    let row = manager
+        .get_connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            \"PRAGMA foreign_keys\",
+        ))
+        .await?;
+    Ok(row.is_some_and(|row| row.try_get_by_index::<i32>(0).unwrap_or(0) == 1))
+}
+";
 
 /// PostgreSQL: values are appended in place; anything else rebuilds the type.
 fn alter_enum(from: &Enum, to: &Enum) -> String {
@@ -456,7 +568,11 @@ fn alter_enum(from: &Enum, to: &Enum) -> String {
             .iter()
             .map(|v| pg.literal(&Default::String(v.clone())))
             .collect();
-        sql.push(format!("CREATE TYPE {} AS ENUM ({})", pg.ident(&to.name), values.join(", ")));
+        sql.push(format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            pg.ident(&to.name),
+            values.join(", ")
+        ));
         sql.push(format!(
             "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.table_name, c.column_name, c.column_default FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.udt_name = '{old}' LOOP IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', r.table_name, r.column_name); END IF; EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE {new} USING %I::text::{new}', r.table_name, r.column_name, r.column_name); IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', r.table_name, r.column_name, replace(r.column_default, '{old}', '{name}')); END IF; END LOOP; END $$",
             old = format!("{}__manage_old", to.name).replace('\'', "''"),

@@ -107,6 +107,10 @@ impl DbUrl {
             .sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
+        if self.backend() == Some(DbBackend::Sqlite) {
+            // Connection settings (foreign_keys) must hold for the migration's transaction.
+            options.max_connections(1);
+        }
         Database::connect(options).await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot connect to {}: {}",

@@ -16,12 +16,18 @@ pub enum Operation {
     CreateEnum(Enum),
     DropEnum(Enum),
     /// Values appended to an enum (PostgreSQL: `ALTER TYPE ... ADD VALUE`).
-    AlterEnum { from: Enum, to: Enum },
+    AlterEnum {
+        from: Enum,
+        to: Enum,
+    },
     /// Creates the table with its indexes.
     CreateTable(Table),
     /// Drops the table, and with it its indexes.
     DropTable(Table),
-    RenameTable { from: String, to: String },
+    RenameTable {
+        from: String,
+        to: String,
+    },
     /// Changes to one existing table; `from` and `to` are the whole table before and
     /// after, so that a backend that cannot alter in place can rebuild it.
     AlterTable {
@@ -34,17 +40,32 @@ pub enum Operation {
 /// One change inside an existing table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    RenameColumn { from: String, to: String },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
     /// `fill` is a one-off value for existing rows, not kept as a default.
-    AddColumn { column: Column, fill: Option<Default> },
-    DropColumn { column: Column },
+    AddColumn {
+        column: Column,
+        fill: Option<Default>,
+    },
+    DropColumn {
+        column: Column,
+    },
     /// `fill` replaces NULLs in existing rows when the column becomes NOT NULL.
-    AlterColumn { from: Column, to: Column, fill: Option<Default> },
+    AlterColumn {
+        from: Column,
+        to: Column,
+        fill: Option<Default>,
+    },
     CreateIndex(Index),
     DropIndex(Index),
     AddForeignKey(ForeignKey),
     DropForeignKey(ForeignKey),
-    SetPrimaryKey { from: Vec<String>, to: Vec<String> },
+    SetPrimaryKey {
+        from: Vec<String>,
+        to: Vec<String>,
+    },
 }
 
 impl Change {
@@ -72,18 +93,33 @@ impl Change {
         match self {
             RenameColumn { from, to } => format!("Rename column {table}.{from} to {to}"),
             AddColumn { column, fill: None } => format!("Add column {table}.{}", column.name),
-            AddColumn { column, fill: Some(v) } => format!(
+            AddColumn {
+                column,
+                fill: Some(v),
+            } => format!(
                 "Add column {table}.{} (existing rows get {})",
                 column.name,
                 v.sql_literal()
             ),
             DropColumn { column } => format!("Drop column {table}.{}", column.name),
-            AlterColumn { from, to, .. } => {
-                format!("Alter column {table}.{}: {}", to.name, column_change(from, to))
+            AlterColumn { from, to, fill } => {
+                let mut line = format!(
+                    "Alter column {table}.{}: {}",
+                    to.name,
+                    column_change(from, to)
+                );
+                if let Some(v) = fill {
+                    line += &format!(" (existing NULLs become {})", v.sql_literal());
+                }
+                line
             }
             CreateIndex(i) => {
                 let kind = if i.unique { "unique index" } else { "index" };
-                format!("Create {kind} {} on {table} ({})", i.name, i.columns.join(", "))
+                format!(
+                    "Create {kind} {} on {table} ({})",
+                    i.name,
+                    i.columns.join(", ")
+                )
             }
             DropIndex(i) => format!("Drop index {} on {table}", i.name),
             AddForeignKey(f) => format!(
@@ -134,7 +170,11 @@ impl Change {
 fn column_change(from: &Column, to: &Column) -> String {
     let mut parts = Vec::new();
     if from.ty != to.ty {
-        parts.push(format!("type {} -> {}", from.ty.describe(), to.ty.describe()));
+        parts.push(format!(
+            "type {} -> {}",
+            from.ty.describe(),
+            to.ty.describe()
+        ));
     }
     if from.nullable != to.nullable {
         parts.push(if to.nullable { "nullable" } else { "NOT NULL" }.to_string());
@@ -149,7 +189,14 @@ fn column_change(from: &Column, to: &Column) -> String {
         parts.push(if to.unique { "unique" } else { "not unique" }.to_string());
     }
     if from.auto_increment != to.auto_increment {
-        parts.push(if to.auto_increment { "auto-increment" } else { "no auto-increment" }.to_string());
+        parts.push(
+            if to.auto_increment {
+                "auto-increment"
+            } else {
+                "no auto-increment"
+            }
+            .to_string(),
+        );
     }
     parts.join(", ")
 }
@@ -258,7 +305,11 @@ pub enum Unsupported {
 }
 
 /// The operations that turn `from` into `to`, in the order they must run.
-pub fn diff(from: &Schema, to: &Schema, ask: &mut dyn Questioner) -> anyhow::Result<Vec<Operation>> {
+pub fn diff(
+    from: &Schema,
+    to: &Schema,
+    ask: &mut dyn Questioner,
+) -> anyhow::Result<Vec<Operation>> {
     let mut ops = Vec::new();
     let mut enums_dropped = Vec::new();
     for (name, e) in &to.enums {
@@ -300,7 +351,11 @@ pub fn diff(from: &Schema, to: &Schema, ask: &mut dyn Questioner) -> anyhow::Res
         .filter(|n| !to.tables.contains_key(*n))
         .cloned()
         .collect();
-    for new in to.tables.values().filter(|t| !from.tables.contains_key(&t.name)) {
+    for new in to
+        .tables
+        .values()
+        .filter(|t| !from.tables.contains_key(&t.name))
+    {
         let candidate = gone
             .iter()
             .position(|old| same_shape(&from.tables[old], new));
@@ -370,7 +425,11 @@ fn rename_table_refs(table: &mut Table, new_name: &str) {
     }
 }
 
-fn table_changes(old: &Table, new: &Table, ask: &mut dyn Questioner) -> anyhow::Result<Vec<Change>> {
+fn table_changes(
+    old: &Table,
+    new: &Table,
+    ask: &mut dyn Questioner,
+) -> anyhow::Result<Vec<Change>> {
     let t = &new.name;
     let mut renames = Vec::new();
     let mut old_cols: Vec<Column> = old.columns.clone();
@@ -446,7 +505,8 @@ fn table_changes(old: &Table, new: &Table, ask: &mut dyn Questioner) -> anyhow::
     for column in &new.columns {
         match old_col(&column.name) {
             None => {
-                let fill = if !column.nullable && column.default.is_none() && !column.auto_increment {
+                let fill = if !column.nullable && column.default.is_none() && !column.auto_increment
+                {
                     Some(ask.fill_value(t, column)?)
                 } else {
                     None
@@ -599,9 +659,15 @@ mod tests {
 
     #[test]
     fn referenced_tables_are_created_first_and_dropped_last() {
-        let full = schema(vec![table("a_child", &["b_parent"]), table("b_parent", &[])]);
+        let full = schema(vec![
+            table("a_child", &["b_parent"]),
+            table("b_parent", &[]),
+        ]);
         let up = diff(&Schema::default(), &full, &mut NoQuestions).unwrap();
-        assert_eq!(names(&up), ["Create table b_parent", "Create table a_child"]);
+        assert_eq!(
+            names(&up),
+            ["Create table b_parent", "Create table a_child"]
+        );
         let down = diff(&full, &Schema::default(), &mut NoQuestions).unwrap();
         assert_eq!(names(&down), ["Drop table a_child", "Drop table b_parent"]);
         assert_eq!(reverse(&up), down);
@@ -625,10 +691,18 @@ mod tests {
         old.columns.push(column("title"));
         let mut new = table("articles", &[]);
         new.columns.push(column("headline"));
-        let ops = diff(&schema(vec![old.clone()]), &schema(vec![new.clone()]), &mut Yes).unwrap();
+        let ops = diff(
+            &schema(vec![old.clone()]),
+            &schema(vec![new.clone()]),
+            &mut Yes,
+        )
+        .unwrap();
         assert_eq!(
             names(&ops),
-            ["Rename table posts to articles", "Rename column articles.title to headline"]
+            [
+                "Rename table posts to articles",
+                "Rename column articles.title to headline"
+            ]
         );
         let ops = diff(&schema(vec![old]), &schema(vec![new]), &mut NoQuestions).unwrap();
         assert_eq!(names(&ops), ["Create table articles", "Drop table posts"]);
@@ -639,7 +713,11 @@ mod tests {
         let old = table("t", &[]);
         let mut new = old.clone();
         new.columns.push(column("n"));
-        let err = diff(&schema(vec![old.clone()]), &schema(vec![new.clone()]), &mut NoQuestions);
+        let err = diff(
+            &schema(vec![old.clone()]),
+            &schema(vec![new.clone()]),
+            &mut NoQuestions,
+        );
         assert!(err.is_err());
         let ops = diff(&schema(vec![old]), &schema(vec![new]), &mut Yes).unwrap();
         assert_eq!(names(&ops), ["Add column t.n (existing rows get 7)"]);

@@ -3,8 +3,8 @@
 
 use anyhow::{Result, anyhow};
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, TransactionTrait,
+    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    QueryFilter, Statement, TransactionTrait,
 };
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations};
 use std::collections::BTreeMap;
@@ -73,43 +73,96 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
 
     /// Runs `up()` and records the migration; all or nothing where DDL is transactional.
     pub async fn apply(&self, name: &str) -> Result<Duration> {
-        let migration = self.find(name)?;
-        let started = Instant::now();
-        let result: Result<(), sea_orm::DbErr> = async {
-            if self.transactional(migration.as_ref()) {
-                let txn = self.db.begin().await?;
-                migration.up(&SchemaManager::new(&txn)).await?;
-                record(&txn, name).await?;
-                txn.commit().await
-            } else {
-                migration.up(&SchemaManager::new(self.db)).await?;
-                record(self.db, name).await
-            }
-        }
-        .await;
-        result.map_err(|e| anyhow!("migration {name} failed: {e}"))?;
-        Ok(started.elapsed())
+        self.run(name, Direction::Up)
+            .await
+            .map_err(|e| anyhow!("migration {name} failed: {e}"))
     }
 
     /// Runs `down()` and forgets the migration; all or nothing where DDL is transactional.
     pub async fn revert(&self, name: &str) -> Result<Duration> {
-        let migration = self.find(name)?;
+        self.run(name, Direction::Down)
+            .await
+            .map_err(|e| anyhow!("reverting migration {name} failed: {e}"))
+    }
+
+    async fn run(&self, name: &str, direction: Direction) -> Result<Duration, DbErr> {
+        let migration = self.find(name).map_err(|e| DbErr::Custom(e.to_string()))?;
         let started = Instant::now();
-        let result: Result<(), sea_orm::DbErr> = async {
-            if self.transactional(migration.as_ref()) {
-                let txn = self.db.begin().await?;
-                migration.down(&SchemaManager::new(&txn)).await?;
-                forget(&txn, name).await?;
-                txn.commit().await
-            } else {
-                migration.down(&SchemaManager::new(self.db)).await?;
-                forget(self.db, name).await
+        if !self.transactional(migration.as_ref()) {
+            let manager = SchemaManager::new(self.db);
+            match direction {
+                Direction::Up => {
+                    migration.up(&manager).await?;
+                    record(self.db, name).await?;
+                }
+                Direction::Down => {
+                    migration.down(&manager).await?;
+                    forget(self.db, name).await?;
+                }
             }
+            return Ok(started.elapsed());
+        }
+        // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
+        // that would cascade into referencing tables. Enforcement can only change
+        // outside a transaction, so it is off for the migration and every key is
+        // checked before commit instead.
+        let sqlite = self.db.get_database_backend() == DbBackend::Sqlite;
+        if sqlite {
+            self.db
+                .execute_unprepared("PRAGMA foreign_keys = OFF")
+                .await?;
+        }
+        let result = async {
+            let txn = self.db.begin().await?;
+            let manager = SchemaManager::new(&txn);
+            match direction {
+                Direction::Up => {
+                    migration.up(&manager).await?;
+                    record(&txn, name).await?;
+                }
+                Direction::Down => {
+                    migration.down(&manager).await?;
+                    forget(&txn, name).await?;
+                }
+            }
+            if sqlite {
+                check_foreign_keys(&txn).await?;
+            }
+            txn.commit().await
         }
         .await;
-        result.map_err(|e| anyhow!("reverting migration {name} failed: {e}"))?;
-        Ok(started.elapsed())
+        if sqlite {
+            self.db
+                .execute_unprepared("PRAGMA foreign_keys = ON")
+                .await?;
+        }
+        result.map(|()| started.elapsed())
     }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Up,
+    Down,
+}
+
+/// Fails when any row's foreign key points nowhere (SQLite's `foreign_key_check`).
+async fn check_foreign_keys<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA foreign_key_check",
+        ))
+        .await?;
+    if let Some(row) = rows.first() {
+        let table: String = row.try_get_by_index(0).unwrap_or_default();
+        let parent: String = row.try_get_by_index(2).unwrap_or_default();
+        return Err(DbErr::Migration(format!(
+            "{} row(s) would violate foreign keys, first in table {table} (referencing {parent})",
+            rows.len()
+        )));
+    }
+    Ok(())
 }
 
 async fn record<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::DbErr> {

@@ -23,7 +23,11 @@ impl Dialect {
 
     /// A comma-separated list of quoted identifiers.
     pub fn idents(self, names: &[String]) -> String {
-        names.iter().map(|n| self.ident(n)).collect::<Vec<_>>().join(", ")
+        names
+            .iter()
+            .map(|n| self.ident(n))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The column type as this backend spells it.

@@ -9,13 +9,16 @@ mod support;
 
 use manage::compare::differences;
 use manage::schema::Schema;
-use sea_orm::DbBackend;
+use sea_orm::{ConnectionTrait, DbBackend};
 use support::db::{ALL, Backend, TestDb};
 use support::scenario::Scenario;
 
+/// One migration of the history: a model edit, named for the changes it makes.
 struct Step {
     message: &'static str,
     edit: fn(&Scenario),
+    /// Answers for makemigrations' questions (`--rename`, `--default`).
+    answers: &'static [&'static str],
 }
 
 /// A message with everything that could break out of a comment or a string.
@@ -87,10 +90,12 @@ fn steps() -> Vec<Step> {
         Step {
             message: "Initial schema: users, events and attendees",
             edit: |_| {},
+            answers: &[],
         },
         Step {
             message: "add table venues",
             edit: |s| s.write_model("venue.rs", VENUE),
+            answers: &[],
         },
         Step {
             message: HOSTILE_MESSAGE,
@@ -102,6 +107,7 @@ fn steps() -> Vec<Step> {
                     "    pub name: String,\n    pub nickname: Option<String>,\n",
                 )
             },
+            answers: &[],
         },
         Step {
             message: "add events.capacity, NOT NULL with a default",
@@ -113,6 +119,7 @@ fn steps() -> Vec<Step> {
                     "    pub is_public: bool,\n    #[sea_orm(default_value = 100)]\n    pub capacity: i32,\n",
                 )
             },
+            answers: &[],
         },
         Step {
             message: "drop events.description",
@@ -124,17 +131,244 @@ fn steps() -> Vec<Step> {
                     "",
                 )
             },
+            answers: &[],
         },
         Step {
             message: "add comments, referencing events and users",
             edit: |s| s.write_model("comment.rs", COMMENT),
+            answers: &[],
         },
         Step {
             message: "drop table venues",
             edit: |s| s.remove_model("venue.rs"),
+            answers: &[],
+        },
+        Step {
+            message: "widen users.name to 200 characters; events.capacity becomes a big integer",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "user.rs",
+                    "    pub name: String,\n",
+                    "    #[sea_orm(column_type = \"String(StringLen::N(200))\")]\n    pub name: String,\n",
+                );
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    pub capacity: i32,\n",
+                    "    pub capacity: i64,\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "users.nickname becomes NOT NULL (existing rows: anon); comments.body becomes nullable",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "user.rs",
+                    "    pub nickname: Option<String>,\n",
+                    "    pub nickname: String,\n",
+                );
+                edit_model(
+                    s,
+                    "comment.rs",
+                    "    pub body: String,\n",
+                    "    pub body: Option<String>,\n",
+                );
+            },
+            answers: &["--default", "users.nickname=anon"],
+        },
+        Step {
+            message: "defaults: events.is_public now true, events.capacity loses its default, comments.posted_at defaults to now",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    #[sea_orm(default_value = false)]\n",
+                    "    #[sea_orm(default_value = true)]\n",
+                );
+                edit_model(s, "event.rs", "    #[sea_orm(default_value = 100)]\n", "");
+                edit_model(
+                    s,
+                    "comment.rs",
+                    "    pub posted_at: DateTimeUtc,\n",
+                    "    #[sea_orm(default_expr = \"Expr::current_timestamp()\")]\n    pub posted_at: DateTimeUtc,\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "users.name becomes unique; a new NOT NULL column without default (existing rows: 0)",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "user.rs",
+                    "    #[sea_orm(column_type = \"String(StringLen::N(200))\")]\n",
+                    "    #[sea_orm(column_type = \"String(StringLen::N(200))\", unique)]\n",
+                );
+                edit_model(
+                    s,
+                    "user.rs",
+                    "    pub updated_at: DateTimeUtc,\n",
+                    "    pub updated_at: DateTimeUtc,\n    pub login_count: i32,\n",
+                );
+            },
+            answers: &["--default", "users.login_count=0"],
+        },
+        Step {
+            message: "indexes: add events.starts_at, drop events.title, a two-column unique index on comments",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    pub starts_at: DateTimeUtc,\n",
+                    "    #[sea_orm(indexed)]\n    pub starts_at: DateTimeUtc,\n",
+                );
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    #[sea_orm(indexed)]\n    pub title: String,\n",
+                    "    pub title: String,\n",
+                );
+                edit_model(
+                    s,
+                    "comment.rs",
+                    "    #[sea_orm(indexed)]\n    pub event_id: i32,\n    pub author_id: Option<i32>,\n",
+                    "    #[sea_orm(indexed, unique_key = \"one_per_author\")]\n    pub event_id: i32,\n    #[sea_orm(unique_key = \"one_per_author\")]\n    pub author_id: Option<i32>,\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "foreign keys: comments.author_id now cascades; events get a self-referencing parent",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "comment.rs",
+                    "        on_delete = \"SetNull\"\n",
+                    "        on_delete = \"Cascade\"\n",
+                );
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    pub starts_at: DateTimeUtc,\n",
+                    "    pub starts_at: DateTimeUtc,\n    pub parent_id: Option<i32>,\n",
+                );
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    #[sea_orm(has_many = \"super::attendee::Entity\")]\n    Attendee,\n",
+                    "    #[sea_orm(has_many = \"super::attendee::Entity\")]\n    Attendee,\n    #[sea_orm(belongs_to = \"Entity\", from = \"Column::ParentId\", to = \"Column::Id\", on_delete = \"SetNull\")]\n    Parent,\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "rename users.nickname to handle, keeping the data",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "user.rs",
+                    "    pub nickname: String,\n",
+                    "    pub handle: String,\n",
+                )
+            },
+            answers: &["--rename", "users.nickname=handle"],
+        },
+        Step {
+            message: "rename table comments to remarks, keeping the data",
+            edit: |s| {
+                let source = s
+                    .read_model("comment.rs")
+                    .replace("table_name = \"comments\"", "table_name = \"remarks\"");
+                s.remove_model("comment.rs");
+                s.write_model("remark.rs", &source);
+            },
+            answers: &["--rename", "comments=remarks"],
+        },
+        Step {
+            message: "add tags (single primary key) and measurements (many column types)",
+            edit: |s| {
+                s.write_model("tag.rs", TAG);
+                s.write_model("measurement.rs", MEASUREMENT);
+            },
+            answers: &[],
+        },
+        Step {
+            message: "tags get a composite primary key (name, kind)",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "tag.rs",
+                    "    pub kind: String,\n",
+                    "    #[sea_orm(primary_key, auto_increment = false)]\n    pub kind: String,\n",
+                )
+            },
+            answers: &[],
+        },
+        Step {
+            message: "enum event_status gains archived",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    Cancelled,\n",
+                    "    Cancelled,\n    #[sea_orm(string_value = \"archived\")]\n    Archived,\n",
+                )
+            },
+            answers: &[],
+        },
+        Step {
+            message: "drop remarks, a table with foreign keys to others",
+            edit: |s| s.remove_model("remark.rs"),
+            answers: &[],
         },
     ]
 }
+
+const TAG: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tags")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+const MEASUREMENT: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "measurements")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub small: i16,
+    pub ratio: f64,
+    #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    pub price: f64,
+    pub payload: Json,
+    #[sea_orm(column_type = "Uuid")]
+    pub token: String,
+    pub day: Date,
+    pub at: DateTime,
+    #[sea_orm(column_type = "Char(Some(3))")]
+    pub code: String,
+    pub flag: Option<bool>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
 
 fn db_backend(b: Backend) -> DbBackend {
     match b {
@@ -153,11 +387,13 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
         (step.edit)(s);
         s.build();
         s.manage(&["makemigrations", "--check"]).expect(1);
-        let args: Vec<&str> = if i == 0 {
+        let mut args: Vec<&str> = if i == 0 {
             vec!["makemigrations", "initial", "-m", step.message]
         } else {
             vec!["makemigrations", "-m", step.message]
         };
+        args.extend_from_slice(step.answers);
+        args.push("--no-input");
         let out = s.manage(&args).ok();
         let name = created
             .captures(&out.stdout)
@@ -184,6 +420,70 @@ fn assert_schema(s: &Scenario, url: &str, backend: Backend, expected: &Schema, w
         diffs.join("\n  ")
     );
 }
+
+/// Rows written after the first migration; every later migration, and every rollback,
+/// must keep them (SQLite table rebuilds especially, and cascades must not fire).
+const SEED: &[&str] = &[
+    "INSERT INTO users (id, email, name, created_at, updated_at) VALUES \
+     (1, 'a@example.com', 'Ada', '2026-01-01 10:00:00', '2026-01-01 10:00:00'), \
+     (2, 'b@example.com', 'Bob', '2026-01-01 10:00:00', '2026-01-01 10:00:00')",
+    "INSERT INTO events (id, organizer_id, title, is_public, status, starts_at) VALUES \
+     (1, 1, 'Launch', FALSE, 'draft', '2026-02-01 18:00:00')",
+    "INSERT INTO attendees (event_id, user_id, registered_at) VALUES \
+     (1, 1, '2026-01-02 09:00:00'), (1, 2, '2026-01-02 09:00:00')",
+];
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn seed(url: &str) {
+    block_on(async {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        for sql in SEED {
+            db.execute_unprepared(sql).await.unwrap();
+        }
+        db.close().await.unwrap();
+    })
+}
+
+/// The seeded rows as they read back: emails by id, event titles, attendee pairs.
+fn seeded_rows(url: &str) -> Vec<String> {
+    block_on(async {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        let mut out = Vec::new();
+        for (sql, cols) in [
+            ("SELECT email FROM users ORDER BY id", 1),
+            ("SELECT title FROM events ORDER BY id", 1),
+            (
+                "SELECT event_id, user_id FROM attendees ORDER BY event_id, user_id",
+                2,
+            ),
+        ] {
+            let stmt = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+            for row in db.query_all_raw(stmt).await.unwrap() {
+                let mut line = Vec::new();
+                for i in 0..cols {
+                    line.push(
+                        row.try_get_by_index::<String>(i)
+                            .or_else(|_| row.try_get_by_index::<i32>(i).map(|n| n.to_string()))
+                            .or_else(|_| row.try_get_by_index::<i64>(i).map(|n| n.to_string()))
+                            .unwrap(),
+                    );
+                }
+                out.push(line.join(","));
+            }
+        }
+        db.close().await.unwrap();
+        out
+    })
+}
+
+const SEEDED: &[&str] = &["a@example.com", "b@example.com", "Launch", "1,1", "1,2"];
 
 #[test]
 fn round_trip_on_every_backend() {
@@ -228,26 +528,30 @@ fn round_trip_on_every_backend() {
             full.extend_from_slice(args);
             s.manage(&full)
         };
+        let rows_kept = |when: &str| {
+            assert_eq!(
+                seeded_rows(url),
+                SEEDED,
+                "{} {when}: rows changed",
+                backend.name()
+            );
+        };
         for (i, name) in names.iter().enumerate() {
             manage(&["migrate", name]).ok();
             assert_schema(&s, url, backend, &snapshots[i], &format!("after {name}"));
+            if i == 0 {
+                seed(url);
+            }
+            rows_kept(&format!("after {name}"));
             if i > 0 {
                 manage(&["rollback", "--yes"]).ok();
-                assert_schema(
-                    &s,
-                    url,
-                    backend,
-                    &snapshots[i - 1],
-                    &format!("after reverting {name}"),
-                );
+                let when = format!("after reverting {name}");
+                assert_schema(&s, url, backend, &snapshots[i - 1], &when);
+                rows_kept(&when);
                 manage(&["migrate", name]).ok();
-                assert_schema(
-                    &s,
-                    url,
-                    backend,
-                    &snapshots[i],
-                    &format!("after re-applying {name}"),
-                );
+                let when = format!("after re-applying {name}");
+                assert_schema(&s, url, backend, &snapshots[i], &when);
+                rows_kept(&when);
             }
         }
         manage(&["check"]).ok();

@@ -22,7 +22,9 @@ impl Answers {
             items
                 .iter()
                 .map(|item| match item.split_once('=') {
-                    Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+                    Some((k, v)) if !k.trim().is_empty() => {
+                        Ok((k.trim().to_string(), v.to_string()))
+                    }
                     _ => bail!("--{flag} expects KEY=VALUE, got `{item}`"),
                 })
                 .collect()
@@ -61,7 +63,10 @@ impl Questioner for Answers {
         if !self.interactive {
             return Ok(false);
         }
-        ui::confirm(&format!("Did you rename `{table}.{from}` to `{table}.{to}`?"), "")
+        ui::confirm(
+            &format!("Did you rename `{table}.{from}` to `{table}.{to}`?"),
+            "",
+        )
     }
 
     fn fill_value(&mut self, table: &str, column: &Column) -> Result<Default> {
@@ -70,7 +75,8 @@ impl Questioner for Answers {
             return Ok(Default::Expr("?".into()));
         }
         if let Some(text) = self.fills.get(&key) {
-            return Default::parse_for(&column.ty, text).map_err(|e| anyhow::anyhow!("--default {key}: {e}"));
+            return Default::parse_for(&column.ty, text)
+                .map_err(|e| anyhow::anyhow!("--default {key}: {e}"));
         }
         if !self.interactive {
             bail!(
