@@ -102,6 +102,10 @@ pub struct MakeMigrations {
     /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
     #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
     pub default: Vec<String>,
+
+    /// A project with migrations but no snapshot: create it from the migrated database
+    #[arg(long)]
+    pub adopt: bool,
 }
 
 #[derive(Debug, Args)]

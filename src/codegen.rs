@@ -120,12 +120,8 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
     ));
     for op in ops {
         if warn {
-            for loss in op.data_loss() {
-                push_comment(
-                    out,
-                    "        // WARNING:",
-                    &format!("{loss}: its data is lost."),
-                );
+            for warning in op.warnings() {
+                push_comment(out, "        // WARNING:", &format!("{warning}."));
             }
         }
         out.push_str(&statement(op));
@@ -182,17 +178,52 @@ fn statement(op: &Operation) -> String {
             if changes.iter().all(Change::sqlite_native) {
                 return changes.iter().map(|c| native_change(&to.name, c)).collect();
             }
-            let mut other = String::new();
+            let (mut mysql, mut postgres) = (String::new(), String::new());
             for change in changes {
-                other.push_str(&portable_change(&to.name, change));
+                let (my, pg) = portable_change(&to.name, change);
+                mysql.push_str(&my);
+                postgres.push_str(&pg);
+                if let Change::DropForeignKey(fk) = change {
+                    mysql.push_str(&mysql_implicit_index_drop(from, fk));
+                }
+            }
+            let rebuild = sqlite_rebuild(from, to, changes);
+            if mysql == postgres {
+                return format!(
+                    "        if manager.get_database_backend() == DbBackend::Sqlite {{\n\
+                     {rebuild}        }} else {{\n{mysql}        }}\n"
+                );
             }
             format!(
-                "        if manager.get_database_backend() == DbBackend::Sqlite {{\n\
-                 {}        }} else {{\n{other}        }}\n",
-                sqlite_rebuild(from, to, changes)
+                "        match manager.get_database_backend() {{\n\
+                 \x20           DbBackend::Sqlite => {{\n{}            }}\n\
+                 \x20           DbBackend::MySql => {{\n{}            }}\n\
+                 \x20           _ => {{\n{}            }}\n        }}\n",
+                indent(&rebuild),
+                indent(&indent(&mysql)),
+                indent(&indent(&postgres))
             )
         }
     }
+}
+
+/// MySQL gives a foreign key an index of its own, named after it, unless another index
+/// (or the primary key) starts with its columns; dropping the key leaves that index.
+fn mysql_implicit_index_drop(table: &Table, fk: &ForeignKey) -> String {
+    let starts_with = |cols: &[String]| {
+        cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..]
+    };
+    let covered =
+        starts_with(&table.primary_key) || table.indexes.iter().any(|i| starts_with(&i.columns));
+    if covered {
+        return String::new();
+    }
+    let my = Dialect::MySql;
+    raw(&format!(
+        "ALTER TABLE {} DROP INDEX {}",
+        my.ident(&table.name),
+        my.ident(&fk.name)
+    ))
 }
 
 fn create_table_with_indexes(t: &Table) -> String {
@@ -238,33 +269,6 @@ fn native_change(table: &str, change: &Change) -> String {
                 ],
             ),
         ),
-        other => portable_change(table, other),
-    }
-}
-
-/// A change on PostgreSQL or MySQL, which alter tables in place.
-fn portable_change(table: &str, change: &Change) -> String {
-    match change {
-        Change::AddColumn {
-            column,
-            fill: Some(value),
-        } => {
-            // Existing rows get the one-off value through a temporary default.
-            let mut filled = column.clone();
-            filled.default = Some(value.clone());
-            let add = native_change(
-                table,
-                &Change::AddColumn {
-                    column: filled.clone(),
-                    fill: None,
-                },
-            );
-            let restore = alter_column_statements(table, &filled, column, None);
-            format!("{add}{restore}")
-        }
-        Change::AlterColumn { from, to, fill } => {
-            alter_column_statements(table, from, to, fill.as_ref())
-        }
         Change::AddForeignKey(fk) => call(
             "create_foreign_key",
             &format!("{}.to_owned()", foreign_key(table, fk)),
@@ -280,6 +284,36 @@ fn portable_change(table: &str, change: &Change) -> String {
                 ],
             ),
         ),
+        other => {
+            let (mysql, postgres) = portable_change(table, other);
+            by_backend(&mysql, &postgres)
+        }
+    }
+}
+
+/// A change as (MySQL, PostgreSQL) statements; both alter tables in place.
+fn portable_change(table: &str, change: &Change) -> (String, String) {
+    match change {
+        Change::AddColumn {
+            column,
+            fill: Some(value),
+        } => {
+            // Existing rows get the one-off value through a temporary default.
+            let mut filled = column.clone();
+            filled.default = Some(value.clone());
+            let add = native_change(
+                table,
+                &Change::AddColumn {
+                    column: filled.clone(),
+                    fill: None,
+                },
+            );
+            let (my, pg) = alter_column_statements(table, &filled, column, None);
+            (format!("{add}{my}"), format!("{add}{pg}"))
+        }
+        Change::AlterColumn { from, to, fill } => {
+            alter_column_statements(table, from, to, fill.as_ref())
+        }
         Change::SetPrimaryKey { from, to } => {
             let (pg, my) = (Dialect::Postgres, Dialect::MySql);
             let mut pg_sql = Vec::new();
@@ -304,19 +338,22 @@ fn portable_change(table: &str, change: &Change) -> String {
                     my.idents(to)
                 ));
             }
-            by_backend(&raw_all(&my_sql), &raw_all(&pg_sql))
+            (raw_all(&my_sql), raw_all(&pg_sql))
         }
-        other => native_change(table, other),
+        other => {
+            let same = native_change(table, other);
+            (same.clone(), same)
+        }
     }
 }
 
-/// Statements that turn column `from` into `to` on MySQL and PostgreSQL.
+/// Statements that turn column `from` into `to`, as (MySQL, PostgreSQL).
 fn alter_column_statements(
     table: &str,
     from: &Column,
     to: &Column,
     fill: Option<&Default>,
-) -> String {
+) -> (String, String) {
     let (pg, my) = (Dialect::Postgres, Dialect::MySql);
     let (t, c) = (pg.ident(table), pg.ident(&to.name));
     let mut pg_sql = Vec::new();
@@ -412,7 +449,7 @@ fn alter_column_statements(
             },
         ));
     }
-    by_backend(&my_parts.concat(), &raw_all(&pg_sql))
+    (my_parts.concat(), raw_all(&pg_sql))
 }
 
 /// `match backend { MySql => .., _ => .. }` (SQLite never reaches these).
@@ -495,13 +532,13 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
         "            // SQLite cannot alter this in place: rebuild {}, keeping its rows.\n\
          {}",
         to.name,
-        indent(&format!(
-            "        if sqlite_enforces_foreign_keys(manager).await? {{\n\
+        indent(
+            "        if sqlite_enforces_foreign_keys(manager).await? {\n\
              \x20           return Err(DbErr::Migration(\n\
              \x20               \"rebuilding a SQLite table needs foreign key enforcement off; apply with `manage migrate`\".into(),\n\
              \x20           ));\n\
-             \x20       }}\n"
-        ))
+             \x20       }\n"
+        )
     );
     out += &indent(&call("create_table", &create_table(&building)));
     out += &indent(&raw(&format!(
@@ -786,10 +823,10 @@ pub fn rustfmt(source: String) -> String {
         .stderr(Stdio::null())
         .spawn();
     let Ok(mut child) = child else { return source };
-    if let Some(mut stdin) = child.stdin.take() {
-        if stdin.write_all(source.as_bytes()).is_err() {
-            return source;
-        }
+    if let Some(mut stdin) = child.stdin.take()
+        && stdin.write_all(source.as_bytes()).is_err()
+    {
+        return source;
     }
     match child.wait_with_output() {
         Ok(out) if out.status.success() && !out.stdout.is_empty() => {

@@ -2,13 +2,14 @@
 //!
 //! Every operation carries the whole objects it changes, so that its exact inverse can
 //! be generated for `down()`. The returned list is in a safe order: enum types first,
-//! renames, then new tables (referenced before referencing), changes to existing
-//! tables, dropped tables (referencing before referenced), and unused enum types last.
+//! renames, new tables (referenced before referencing), changes that drop foreign keys
+//! to dropped tables, dropped tables (referencing before referenced), the other changes
+//! to existing tables, and unused enum types last.
 //!
 //! What the diff cannot know, it asks through a [`Questioner`]: whether a table or
 //! column that disappeared was renamed, and what to fill existing rows with.
 
-use crate::schema::{Column, Default, Enum, ForeignKey, Index, Schema, Table};
+use crate::schema::{Column, ColumnType, Default, Enum, ForeignKey, Index, Schema, Table};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +75,13 @@ impl Change {
         match self.clone() {
             RenameColumn { from, to } => RenameColumn { from: to, to: from },
             AddColumn { column, .. } => DropColumn { column },
-            DropColumn { column } => AddColumn { column, fill: None },
+            // Restoring a NOT NULL column to rows that exist needs some value: the
+            // type's zero, since the dropped data itself is gone.
+            DropColumn { column } => AddColumn {
+                fill: (!column.nullable && column.default.is_none() && !column.auto_increment)
+                    .then(|| column.ty.zero()),
+                column,
+            },
             AlterColumn { from, to, .. } => AlterColumn {
                 from: to,
                 to: from,
@@ -160,9 +167,79 @@ impl Change {
         }
     }
 
-    /// Whether applying it throws data away.
-    pub fn loses_data(&self) -> bool {
-        matches!(self, Change::DropColumn { .. })
+    fn warnings(&self, table: &str) -> Vec<String> {
+        match self {
+            Change::DropColumn { column } => {
+                vec![format!(
+                    "Drop column {table}.{}: its data is lost",
+                    column.name
+                )]
+            }
+            Change::AlterColumn { from, to, .. } if from.ty != to.ty => {
+                let mut out = Vec::new();
+                if narrows(&from.ty, &to.ty) {
+                    out.push(format!(
+                        "{table}.{} narrows from {} to {}: values that do not fit make this migration fail or are cut",
+                        to.name,
+                        from.ty.describe(),
+                        to.ty.describe()
+                    ));
+                }
+                if !cheap_on_postgres(&from.ty, &to.ty) {
+                    out.push(format!(
+                        "Changing the type of {table}.{} rewrites {table} on PostgreSQL, locking it for the duration",
+                        to.name
+                    ));
+                }
+                out
+            }
+            _ => vec![],
+        }
+    }
+}
+
+/// Whether every value of `from` may not fit `to`.
+fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType as T;
+    let int_rank = |t: &T| match t {
+        T::TinyInteger | T::TinyUnsigned => Some(1),
+        T::SmallInteger | T::SmallUnsigned => Some(2),
+        T::Integer | T::Unsigned => Some(3),
+        T::BigInteger | T::BigUnsigned => Some(4),
+        _ => None,
+    };
+    let text_len = |t: &T| match t {
+        T::Char { length } | T::String { length } => Some(length.unwrap_or(u32::MAX)),
+        T::Text => Some(u32::MAX),
+        _ => None,
+    };
+    match (from, to) {
+        (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => int_rank(b) < int_rank(a),
+        (a, b) if text_len(a).is_some() && text_len(b).is_some() => text_len(b) < text_len(a),
+        (T::Double, T::Float) => true,
+        (
+            T::Decimal {
+                precision: Some((p1, s1)),
+            },
+            T::Decimal {
+                precision: Some((p2, s2)),
+            },
+        ) => p2 < p1 || s2 < s1,
+        (T::Decimal { precision: None }, T::Decimal { precision: Some(_) }) => true,
+        (T::Enum { values: a, .. }, T::Enum { values: b, .. }) => a.iter().any(|v| !b.contains(v)),
+        (a, b) => std::mem::discriminant(a) != std::mem::discriminant(b),
+    }
+}
+
+/// Type changes PostgreSQL makes without rewriting the table: widening or dropping a
+/// varchar limit, varchar to text, and enum values (handled on the type itself).
+fn cheap_on_postgres(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType as T;
+    match (from, to) {
+        (T::String { length: Some(a) }, T::String { length: Some(b) }) => b >= a,
+        (T::String { .. }, T::String { length: None }) | (T::String { .. }, T::Text) => true,
+        (T::Enum { name: a, .. }, T::Enum { name: b, .. }) => a == b,
+        _ => false,
     }
 }
 
@@ -256,15 +333,31 @@ impl Operation {
         }]
     }
 
-    /// Descriptions of the parts of this operation that throw data away.
-    pub fn data_loss(&self) -> Vec<String> {
+    /// What a reviewer must know before applying this: lost data, narrowed types,
+    /// values that may not convert, long table rewrites.
+    pub fn warnings(&self) -> Vec<String> {
         match self {
-            Operation::DropTable(t) => vec![format!("Drop table {}", t.name)],
-            Operation::AlterTable { to, changes, .. } => changes
-                .iter()
-                .filter(|c| c.loses_data())
-                .map(|c| c.describe(&to.name))
-                .collect(),
+            Operation::DropTable(t) => vec![format!("Drop table {}: its data is lost", t.name)],
+            Operation::AlterEnum { from, to } => {
+                let removed: Vec<&str> = from
+                    .values
+                    .iter()
+                    .filter(|v| !to.values.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                if removed.is_empty() {
+                    vec![]
+                } else {
+                    vec![format!(
+                        "Enum {} loses {}: rows holding them make this migration fail",
+                        to.name,
+                        removed.join(", ")
+                    )]
+                }
+            }
+            Operation::AlterTable { to, changes, .. } => {
+                changes.iter().flat_map(|c| c.warnings(&to.name)).collect()
+            }
             _ => vec![],
         }
     }
@@ -298,8 +391,6 @@ impl Questioner for NoQuestions {
 /// Something the diff cannot turn into operations (yet); reported, never guessed.
 #[derive(Debug, thiserror::Error)]
 pub enum Unsupported {
-    #[error("enum {name} lost values ({removed}); removing enum values is not supported yet")]
-    EnumValuesRemoved { name: String, removed: String },
     #[error("tables {0} reference each other in a cycle; this is not supported yet")]
     ForeignKeyCycle(String),
 }
@@ -322,13 +413,7 @@ pub fn diff(
                     .filter(|v| !e.values.contains(v))
                     .map(String::as_str)
                     .collect();
-                if !removed.is_empty() {
-                    return Err(Unsupported::EnumValuesRemoved {
-                        name: name.clone(),
-                        removed: removed.join(", "),
-                    }
-                    .into());
-                }
+                let _ = removed;
                 ops.push(Operation::AlterEnum {
                     from: old.clone(),
                     to: e.clone(),
@@ -359,17 +444,17 @@ pub fn diff(
         let candidate = gone
             .iter()
             .position(|old| same_shape(&from.tables[old], new));
-        if let Some(at) = candidate {
-            if ask.renamed_table(&gone[at], &new.name)? {
-                let old = gone.remove(at);
-                let mut table = from_tables.remove(&old).expect("known table");
-                ops.push(Operation::RenameTable {
-                    from: old,
-                    to: new.name.clone(),
-                });
-                rename_table_refs(&mut table, &new.name);
-                from_tables.insert(new.name.clone(), table);
-            }
+        if let Some(at) = candidate
+            && ask.renamed_table(&gone[at], &new.name)?
+        {
+            let old = gone.remove(at);
+            let mut table = from_tables.remove(&old).expect("known table");
+            ops.push(Operation::RenameTable {
+                from: old,
+                to: new.name.clone(),
+            });
+            rename_table_refs(&mut table, &new.name);
+            from_tables.insert(new.name.clone(), table);
         }
     }
 
@@ -387,21 +472,35 @@ pub fn diff(
             .into_iter()
             .map(|t| Operation::CreateTable(t.clone())),
     );
+    // A table that stops referencing a dropped table lets go of it before the drop;
+    // every other change waits until dropped tables no longer reference it.
+    let dropped_names: BTreeSet<&str> = dropped.iter().map(|t| t.name.as_str()).collect();
+    let mut late = Vec::new();
     for new in to.tables.values() {
         if let Some(old) = from_tables.get(&new.name) {
             let changes = table_changes(old, new, ask)?;
-            if !changes.is_empty() {
-                ops.push(Operation::AlterTable {
-                    from: old.clone(),
-                    to: new.clone(),
-                    changes,
-                });
+            if changes.is_empty() {
+                continue;
+            }
+            let releases_dropped = changes.iter().any(|c| {
+                matches!(c, Change::DropForeignKey(fk) if dropped_names.contains(fk.ref_table.as_str()))
+            });
+            let op = Operation::AlterTable {
+                from: old.clone(),
+                to: new.clone(),
+                changes,
+            };
+            if releases_dropped {
+                ops.push(op);
+            } else {
+                late.push(op);
             }
         }
     }
     let mut drops = creation_order(&dropped)?;
     drops.reverse();
     ops.extend(drops.into_iter().map(|t| Operation::DropTable(t.clone())));
+    ops.extend(late);
     ops.extend(enums_dropped);
     Ok(ops)
 }
@@ -444,19 +543,19 @@ fn table_changes(
             let was = old.column(g).expect("old column");
             was.ty == column.ty && was.nullable == column.nullable
         });
-        if let Some(at) = candidate {
-            if ask.renamed_column(t, &gone[at], &column.name)? {
-                let from = gone.remove(at);
-                for c in &mut old_cols {
-                    if c.name == from {
-                        c.name = column.name.clone();
-                    }
+        if let Some(at) = candidate
+            && ask.renamed_column(t, &gone[at], &column.name)?
+        {
+            let from = gone.remove(at);
+            for c in &mut old_cols {
+                if c.name == from {
+                    c.name = column.name.clone();
                 }
-                renames.push(Change::RenameColumn {
-                    from,
-                    to: column.name.clone(),
-                });
             }
+            renames.push(Change::RenameColumn {
+                from,
+                to: column.name.clone(),
+            });
         }
     }
     let renamed = |name: &str| -> String {

@@ -196,6 +196,30 @@ pub fn foreign_key_name(table: &str, columns: &[String], ref_table: &str) -> Str
 }
 
 impl ColumnType {
+    /// A value every column of this type accepts: to refill a restored NOT NULL column.
+    pub fn zero(&self) -> Default {
+        use ColumnType as T;
+        match self {
+            T::Boolean => Default::Bool(false),
+            T::TinyInteger
+            | T::SmallInteger
+            | T::Integer
+            | T::BigInteger
+            | T::TinyUnsigned
+            | T::SmallUnsigned
+            | T::Unsigned
+            | T::BigUnsigned => Default::Int(0),
+            T::Float | T::Double | T::Decimal { .. } => Default::Float(0.0),
+            T::Date | T::Time | T::DateTime | T::Timestamp | T::TimestampWithTimeZone => {
+                Default::CurrentTimestamp
+            }
+            T::Json | T::JsonBinary => Default::String("{}".into()),
+            T::Uuid => Default::String("00000000-0000-0000-0000-000000000000".into()),
+            T::Enum { values, .. } => Default::String(values.first().cloned().unwrap_or_default()),
+            _ => Default::String(String::new()),
+        }
+    }
+
     /// The type in a few words, for messages: `string(100)`, `decimal(10, 2)`.
     pub fn describe(&self) -> String {
         use ColumnType as T;

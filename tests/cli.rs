@@ -423,3 +423,116 @@ fn makemigration_sh_prompts_for_the_message() {
             .any(|f| f.ends_with("_from_the_script.rs"))
     );
 }
+
+/// A project with sea-orm migrations but no snapshot adopts one from its database,
+/// and it is exactly the snapshot makemigrations would have written.
+#[test]
+fn adopting_an_existing_project_reads_the_snapshot_from_the_database() {
+    let repo = support::repo_root();
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "adopt") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        manage(&repo, &["--database-url", url, "migrate"]).ok();
+
+        let dir = empty_project();
+        fs::copy(
+            repo.join("migrations/src/lib.rs"),
+            dir.path().join("migrations/src/lib.rs"),
+        )
+        .unwrap();
+        let before = files(dir.path());
+        let refused = manage(
+            dir.path(),
+            &["--database-url", url, "makemigrations", "-m", "x"],
+        )
+        .expect(1);
+        assert!(refused.stderr.contains("--adopt"), "{}", refused.stderr);
+        assert_eq!(files(dir.path()), before);
+
+        let out = manage(
+            dir.path(),
+            &[
+                "--database-url",
+                url,
+                "makemigrations",
+                "--adopt",
+                "-m",
+                "x",
+            ],
+        )
+        .ok();
+        assert!(
+            out.stdout.contains("No changes detected"),
+            "{}: {}",
+            backend.name(),
+            out.stdout
+        );
+        for file in files(&repo.join("migrations/schema")) {
+            assert_eq!(
+                fs::read_to_string(dir.path().join("migrations/schema").join(&file)).unwrap(),
+                fs::read_to_string(repo.join("migrations/schema").join(&file)).unwrap(),
+                "{}: adopted {file} differs",
+                backend.name()
+            );
+        }
+    }
+}
+
+/// Without a terminal, a new NOT NULL column needs --default; nothing is written.
+#[test]
+fn a_new_not_null_column_without_an_answer_writes_nothing() {
+    let repo = support::repo_root();
+    let dir = empty_project();
+    fs::copy(
+        repo.join("migrations/src/lib.rs"),
+        dir.path().join("migrations/src/lib.rs"),
+    )
+    .unwrap();
+    // The snapshot says users had no `name` column yet.
+    let schema = dir.path().join("migrations/schema");
+    for file in files(&repo.join("migrations/schema")) {
+        fs::create_dir_all(schema.join(&file).parent().unwrap()).unwrap();
+        fs::copy(
+            repo.join("migrations/schema").join(&file),
+            schema.join(&file),
+        )
+        .unwrap();
+    }
+    let users = schema.join("tables/users.json");
+    let mut table: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&users).unwrap()).unwrap();
+    table["columns"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["name"] != "name");
+    fs::write(&users, serde_json::to_string_pretty(&table).unwrap() + "\n").unwrap();
+
+    let before = files(dir.path());
+    let out = manage(dir.path(), &["makemigrations", "-m", "add name"]).expect(1);
+    assert!(
+        out.stderr.contains("--default users.name="),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(files(dir.path()), before);
+
+    let out = manage(
+        dir.path(),
+        &[
+            "makemigrations",
+            "-m",
+            "add name",
+            "--default",
+            "users.name=Anonymous",
+        ],
+    )
+    .ok();
+    assert!(
+        out.stdout
+            .contains("Add column users.name (existing rows get 'Anonymous')"),
+        "{}",
+        out.stdout
+    );
+}

@@ -324,8 +324,117 @@ fn steps() -> Vec<Step> {
             edit: |s| s.remove_model("remark.rs"),
             answers: &[],
         },
+        Step {
+            message: "char to text, timestamp without to with time zone",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "measurement.rs",
+                    "    #[sea_orm(column_type = \"Char(Some(3))\")]\n",
+                    "    #[sea_orm(column_type = \"Text\")]\n",
+                );
+                edit_model(
+                    s,
+                    "measurement.rs",
+                    "    pub at: DateTime,\n",
+                    "    pub at: DateTimeUtc,\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "json to jsonb, uuid to a 36-character string",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "measurement.rs",
+                    "    pub payload: Json,\n",
+                    "    #[sea_orm(column_type = \"JsonBinary\")]\n    pub payload: Json,\n",
+                );
+                edit_model(
+                    s,
+                    "measurement.rs",
+                    "    #[sea_orm(column_type = \"Uuid\")]\n",
+                    "    #[sea_orm(column_type = \"String(StringLen::N(36))\")]\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "drop a foreign key (events.parent_id stays) and a unique constraint (users.name)",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "event.rs",
+                    "    #[sea_orm(belongs_to = \"Entity\", from = \"Column::ParentId\", to = \"Column::Id\", on_delete = \"SetNull\")]\n    Parent,\n",
+                    "",
+                );
+                edit_model(s, "user.rs", "\", unique)]\n", "\")]\n");
+            },
+            answers: &[],
+        },
+        Step {
+            message: "add tag_links with a composite foreign key to tags",
+            edit: |s| s.write_model("tag_link.rs", TAG_LINK),
+            answers: &[],
+        },
+        Step {
+            message: "drop tag_links, then tags go back to a single-column primary key",
+            edit: |s| {
+                s.remove_model("tag_link.rs");
+                edit_model(
+                    s,
+                    "tag.rs",
+                    "    #[sea_orm(primary_key, auto_increment = false)]\n    pub kind: String,\n",
+                    "    pub kind: String,\n",
+                );
+            },
+            answers: &[],
+        },
+        Step {
+            message: "drop events.status, and with it the enum type",
+            edit: |s| edit_model(s, "event.rs", "    pub status: Status,\n", ""),
+            answers: &[],
+        },
+        Step {
+            message: "measurements.flag to enabled with no answer: a drop and an add",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "measurement.rs",
+                    "    pub flag: Option<bool>,\n",
+                    "    pub enabled: Option<bool>,\n",
+                )
+            },
+            answers: &[],
+        },
     ]
 }
+
+const TAG_LINK: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tag_links")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub tag_name: String,
+    pub tag_kind: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::tag::Entity",
+        from = "(Column::TagName, Column::TagKind)",
+        to = "(super::tag::Column::Name, super::tag::Column::Kind)",
+        on_delete = "Cascade"
+    )]
+    Tag,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
 
 const TAG: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -514,6 +623,27 @@ fn round_trip_on_every_backend() {
         "//! {}\n//! second line `code` }}\n",
         HOSTILE_MESSAGE.lines().next().unwrap()
     )));
+
+    // Generated files are rustfmt-clean, and a drop that may have been a rename says so.
+    let sources: Vec<std::path::PathBuf> = names
+        .iter()
+        .map(|n| s.path(&format!("migrations/src/{n}.rs")))
+        .collect();
+    let fmt = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024", "--check"])
+        .args(&sources)
+        .output()
+        .expect("rustfmt runs");
+    assert!(
+        fmt.status.success(),
+        "not rustfmt-clean:\n{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
+    let last = std::fs::read_to_string(sources.last().unwrap()).unwrap();
+    assert!(
+        last.contains("// WARNING: Drop column measurements.flag: its data is lost."),
+        "{last}"
+    );
 
     // One build serves every backend: it compiles every generated migration.
     s.build();

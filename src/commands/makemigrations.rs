@@ -1,5 +1,6 @@
 //! `manage makemigrations`: diff the models against the snapshot and write a migration.
 
+use super::adopt;
 use super::questions::Answers;
 use crate::cli::MakeMigrations;
 use crate::project::{self, Project};
@@ -7,13 +8,23 @@ use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, Utc};
 use console::style;
+use sea_orm_migration::MigratorTrait;
 use std::process::ExitCode;
 
-pub fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
+pub async fn run<M: MigratorTrait>(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let project = &ctx.project;
     let models = ctx.entities.schema()?;
-    let snapshot = project.read_snapshot()?;
     warn_about_unregistered(project)?;
+    let snapshot = if adopt::needed(project)? {
+        if args.check || args.dry_run {
+            bail!(
+                "migrations/schema does not exist; run `manage makemigrations --adopt` to create it from the migrated database"
+            );
+        }
+        adopt::snapshot_from_database::<M>(ctx, &models, args.adopt).await?
+    } else {
+        project.read_snapshot()?
+    };
 
     if args.empty {
         let message = message(args)?;
@@ -50,8 +61,8 @@ pub fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         &ops,
         &diff::reverse(&ops),
     ));
-    for loss in ops.iter().flat_map(|op| op.data_loss()) {
-        ui::warn(&format!("{loss}: its data will be lost"));
+    for warning in ops.iter().flat_map(|op| op.warnings()) {
+        ui::warn(&warning);
     }
     let code_written = write(project, &name, code, Some(&models), args.dry_run)?;
     if !args.dry_run {
@@ -85,15 +96,13 @@ fn message(args: &MakeMigrations) -> Result<String> {
 /// `mYYYYMMDD_HHMMSS_slug`, later than every registered migration.
 fn migration_name(project: &Project, text: &str) -> Result<String> {
     let mut when = Utc::now().naive_utc();
-    if let Some(last) = project.registered_migrations()?.last() {
-        if let Some(last_when) = last
+    if let Some(last) = project.registered_migrations()?.last()
+        && let Some(last_when) = last
             .get(1..16)
             .and_then(|ts| NaiveDateTime::parse_from_str(ts, "%Y%m%d_%H%M%S").ok())
-        {
-            if when <= last_when {
-                when = last_when + chrono::Duration::seconds(1);
-            }
-        }
+        && when <= last_when
+    {
+        when = last_when + chrono::Duration::seconds(1);
     }
     Ok(format!("m{}_{}", when.format("%Y%m%d_%H%M%S"), slug(text)))
 }

@@ -1,5 +1,6 @@
 //! One module per command; each takes the resolved [`Context`] and returns the exit code.
 
+mod adopt;
 mod check;
 mod makemigrations;
 mod migrate;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 pub async fn dispatch<M: MigratorTrait>(ctx: &Context, command: Command) -> Result<ExitCode> {
     match command {
-        Command::Makemigrations(args) => makemigrations::run(ctx, &args),
+        Command::Makemigrations(args) => makemigrations::run::<M>(ctx, &args).await,
         Command::Migrate(args) => migrate::migrate::<M>(ctx, &args).await,
         Command::Rollback(args) => migrate::rollback::<M>(ctx, &args).await,
         Command::Showmigrations(args) => migrate::showmigrations::<M>(ctx, args.format).await,
