@@ -11,6 +11,7 @@ pub mod config;
 pub mod diff;
 pub mod entities;
 pub mod executor;
+pub mod history;
 pub mod introspect;
 pub mod project;
 pub mod schema;

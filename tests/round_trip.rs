@@ -4,6 +4,30 @@
 //!
 //! Every edit's migration is generated first, then the scenario binary is built once
 //! and replays the whole history on each backend.
+//!
+//! The history covers these changes (each checked after up, after down, and after up
+//! again, with seeded rows read back each time):
+//!
+//! - create tables with an auto-increment key, a composite key, a big-integer key and a
+//!   string key; foreign keys with ON DELETE CASCADE and SET NULL; an index and a unique
+//!   column at creation; a native PostgreSQL enum; a boolean default; a nullable text
+//! - add a table; add a table with foreign keys to existing tables; drop a table; drop a
+//!   table that references others; drop a table with a composite foreign key
+//! - add a nullable column; add a NOT NULL column with a default; add a NOT NULL column
+//!   with a one-off value for existing rows; drop a nullable column; drop a NOT NULL
+//!   column (restored on rollback); a rename nobody confirmed, written as drop + add
+//! - widen a string; integer to big integer; char to text; timestamp to timestamp with
+//!   time zone; JSON to JSONB; UUID to a string; many column types in one table
+//! - nullable to NOT NULL with a one-off value; NOT NULL to nullable
+//! - change a default; drop a default; add a CURRENT_TIMESTAMP default
+//! - add and drop a unique constraint; add an index; drop an index; a two-column unique
+//!   index
+//! - change ON DELETE; add a self-referencing foreign key; drop a foreign key and keep
+//!   its column; a composite foreign key
+//! - rename a column and a table, keeping their rows
+//! - single to composite primary key, and back
+//! - add an enum value (PostgreSQL ALTER TYPE; MySQL ENUM); remove it (the rollback,
+//!   which rebuilds the PostgreSQL type); drop an enum's only column, and the type
 
 mod support;
 

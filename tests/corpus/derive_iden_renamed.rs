@@ -1,0 +1,15 @@
+// expect: blog_posts=create
+use sea_orm_migration::{prelude::*, schema::*};
+pub struct Migration;
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.create_table(Table::create().table(Post::Table).col(pk_auto(Post::Id)).to_owned()).await
+    }
+}
+
+#[derive(DeriveIden)]
+pub enum Post {
+    #[sea_orm(iden = "blog_posts")]
+    Table,
+    Id,
+}

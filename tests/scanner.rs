@@ -1,0 +1,98 @@
+//! The history scanner over a corpus of migration files, one per idiom people write
+//! migrations with, plus the files makemigrations generates. Each corpus file states
+//! what it touches in its first lines:
+//!
+//!   // expect: posts=create,index users=referenced
+//!   // expect-renames: posts->articles
+//!   // expect-opaque
+
+mod support;
+
+use manage::history::{Facts, scan};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+fn expected(
+    source: &str,
+) -> (
+    BTreeMap<String, BTreeSet<String>>,
+    Vec<(String, String)>,
+    bool,
+) {
+    let mut tables = BTreeMap::new();
+    let mut renames = Vec::new();
+    let mut opaque = false;
+    for line in source.lines().take_while(|l| l.starts_with("//")) {
+        if let Some(list) = line.strip_prefix("// expect:") {
+            // Table names may contain spaces: split on `=` boundaries.
+            let mut rest = list.trim();
+            while !rest.is_empty() {
+                let eq = rest.find('=').unwrap();
+                let name = rest[..eq].trim().to_string();
+                let after = &rest[eq + 1..];
+                let end = after.find(' ').unwrap_or(after.len());
+                let hows = after[..end].split(',').map(str::to_string).collect();
+                tables.insert(name, hows);
+                rest = after[end..].trim_start();
+            }
+        } else if let Some(list) = line.strip_prefix("// expect-renames:") {
+            for pair in list.split_whitespace() {
+                let (a, b) = pair.split_once("->").unwrap();
+                renames.push((a.to_string(), b.to_string()));
+            }
+        } else if line.starts_with("// expect-opaque") {
+            opaque = true;
+        }
+    }
+    (tables, renames, opaque)
+}
+
+fn actual(facts: &Facts) -> BTreeMap<String, BTreeSet<String>> {
+    facts
+        .tables
+        .iter()
+        .map(|(t, hows)| {
+            (
+                t.clone(),
+                hows.iter().map(|h| h.word().to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_idiom_is_read() {
+    let dir = support::repo_root().join("tests/corpus");
+    let mut count = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = fs::read_to_string(&path).unwrap();
+        let (tables, renames, opaque) = expected(&source);
+        let facts = scan(&source);
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert_eq!(
+            facts.is_opaque(),
+            opaque,
+            "{name}: opaque? {:?}",
+            facts.opaque
+        );
+        if !opaque {
+            assert_eq!(actual(&facts), tables, "{name}");
+        }
+        assert_eq!(facts.renames, renames, "{name}");
+        count += 1;
+    }
+    assert!(count >= 25, "the corpus has {count} files");
+}
+
+#[test]
+fn the_generated_initial_migration_is_read() {
+    let facts = manage::history::scan_dir(&support::repo_root().join("migrations/src")).unwrap();
+    let (name, initial) = facts.iter().find(|(n, _)| n.ends_with("_initial")).unwrap();
+    assert!(!initial.is_opaque(), "{name}: {:?}", initial.opaque);
+    let tables = actual(initial);
+    let set = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(tables["users"], set(&["create", "referenced"]));
+    assert_eq!(tables["events"], set(&["create", "index", "referenced"]));
+    assert_eq!(tables["attendees"], set(&["create"]));
+}
