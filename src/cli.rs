@@ -44,16 +44,26 @@ pub enum Command {
         manage migrate --wait 60              wait for the database first")]
     Migrate(Migrate),
 
-    /// Revert applied migrations, newest first
+    /// Revert the latest change to a table, or the latest applied migrations
     #[command(after_help = "Examples:\n  \
-        manage rollback                 revert the latest applied migration (asks first)\n  \
+        manage rollback users           revert the latest migration that touched users,\n  \
+        \x20                               and the later ones that depend on it (asks first)\n  \
+        manage rollback users --all     every applied migration that touched users\n  \
+        manage rollback                 revert the latest applied migration\n  \
         manage rollback --steps 3 --yes\n  \
-        manage rollback --dry-run       show what would be reverted")]
+        manage rollback --to m20261122_101500   revert everything applied after it\n  \
+        manage rollback users --dry-run --format json")]
     Rollback(Rollback),
 
-    /// List every migration, applied or not
+    /// List every migration, applied or not, with the tables it touches
     #[command(after_help = "Example:\n  manage showmigrations --format json")]
     Showmigrations(ListFormat),
+
+    /// Applied migrations, newest first, with when and what they touched
+    #[command(after_help = "Examples:\n  \
+        manage history\n  \
+        manage history --table users --format json")]
+    History(History),
 
     /// Exit 1 when models, migrations and the database disagree
     #[command(
@@ -124,9 +134,23 @@ pub struct Migrate {
 
 #[derive(Debug, Args)]
 pub struct Rollback {
-    /// How many applied migrations to revert
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub steps: usize,
+    /// Revert the latest applied migration that touched this table (and what depends on it)
+    pub table: Option<String>,
+
+    /// With TABLE: every applied migration that touched it
+    #[arg(long, requires = "table")]
+    pub all: bool,
+
+    /// How many applied migrations to revert (without TABLE; default 1)
+    #[arg(long, value_name = "N", conflicts_with_all = ["table", "to"])]
+    pub steps: Option<usize>,
+
+    /// Revert every migration applied after NAME (full name or a unique part)
+    #[arg(long, value_name = "NAME", conflicts_with = "table")]
+    pub to: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 
     /// Show what would be reverted and revert nothing
     #[arg(long)]
@@ -135,6 +159,16 @@ pub struct Rollback {
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct History {
+    /// Only migrations that touched this table (following renames)
+    #[arg(long)]
+    pub table: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

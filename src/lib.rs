@@ -14,6 +14,7 @@ pub mod executor;
 pub mod history;
 pub mod introspect;
 pub mod project;
+pub mod rollback;
 pub mod schema;
 pub mod sql;
 mod ui;

@@ -63,6 +63,7 @@ fn help_shows_every_command_with_examples() {
         "migrate",
         "rollback",
         "showmigrations",
+        "history",
         "check",
         "schema",
     ] {

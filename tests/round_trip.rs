@@ -710,6 +710,49 @@ fn round_trip_on_every_backend() {
         }
         manage(&["check"]).ok();
 
+        // rollback <table>: the migration that created tags (with measurements) and
+        // every later one touching either goes; unrelated later ones stay applied.
+        let plan = manage(&["rollback", "tags", "--all", "--yes", "--format", "json"]).ok();
+        let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+        let reverted: Vec<&str> = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = [25, 23, 22, 20, 19, 16, 15]
+            .iter()
+            .map(|&i| names[i].as_str())
+            .collect();
+        assert_eq!(reverted, expected, "{}", backend.name());
+        let listed: serde_json::Value =
+            serde_json::from_str(&manage(&["showmigrations", "--format", "json"]).ok().stdout)
+                .unwrap();
+        for (i, m) in listed.as_array().unwrap().iter().enumerate() {
+            let applied = m["applied_at"].is_i64();
+            assert_eq!(
+                applied,
+                !expected.contains(&names[i].as_str()),
+                "{} {}",
+                backend.name(),
+                names[i]
+            );
+        }
+        let mut without = snapshots.last().unwrap().clone();
+        without
+            .tables
+            .retain(|t, _| t != "tags" && t != "measurements");
+        assert_schema(&s, url, backend, &without, "after rollback tags --all");
+        rows_kept("after rollback tags --all");
+        let out = manage(&["rollback", "usr", "--yes"]).expect(1);
+        assert!(
+            out.stderr.contains("did you mean `users`?"),
+            "{}",
+            out.stderr
+        );
+        manage(&["migrate"]).ok();
+        manage(&["check"]).ok();
+
         let steps = names.len().to_string();
         manage(&["rollback", "--steps", &steps, "--yes"]).ok();
         assert_schema(

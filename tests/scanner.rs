@@ -12,13 +12,14 @@ use manage::history::{Facts, scan};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-fn expected(
-    source: &str,
-) -> (
+/// Tables with how they are touched, renames, and whether the file is opaque.
+type Expected = (
     BTreeMap<String, BTreeSet<String>>,
     Vec<(String, String)>,
     bool,
-) {
+);
+
+fn expected(source: &str) -> Expected {
     let mut tables = BTreeMap::new();
     let mut renames = Vec::new();
     let mut opaque = false;

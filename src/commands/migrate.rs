@@ -1,8 +1,8 @@
 //! `manage migrate`, `manage rollback` and `manage showmigrations`.
 
-use crate::cli::{Format, Migrate, Rollback};
+use crate::cli::{Format, Migrate};
 use crate::executor::{Executor, MigrationState};
-use crate::{Context, ui};
+use crate::{Context, history};
 use anyhow::{Result, bail};
 use console::style;
 use sea_orm::DatabaseConnection;
@@ -70,60 +70,24 @@ pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
-    if args.steps == 0 {
-        bail!("--steps must be at least 1");
-    }
-    let url = ctx.db_url()?;
-    let db = url.connect().await?;
-    let executor = Executor::<M>::new(&db);
-    let states = executor.states().await?;
-    let plan: Vec<&MigrationState> = states
-        .iter()
-        .rev()
-        .filter(|s| s.applied_at.is_some())
-        .take(args.steps)
-        .collect();
-    if plan.is_empty() {
-        println!(
-            "Nothing to roll back: no migration is applied to {}.",
-            url.describe()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    if plan.len() < args.steps {
-        ui::warn(&format!(
-            "only {} migration(s) are applied; all of them will be reverted",
-            plan.len()
-        ));
-    }
-    println!("Reverting from {}, newest first:", url.describe());
-    for s in &plan {
-        println!("  revert  {}", s.name);
-    }
-    if args.dry_run {
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !args.yes
-        && !ui::confirm(
-            "Revert these migrations?",
-            "pass --yes to revert without asking",
-        )?
-    {
-        println!("Nothing reverted.");
-        return Ok(ExitCode::FAILURE);
-    }
-    for s in plan {
-        report("Reverted", &s.name, executor.revert(&s.name).await?);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
     let db = ctx.db_url()?.connect().await?;
     let states = states::<M>(&db).await?;
+    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&states)?);
+        let rows: Vec<serde_json::Value> = states
+            .iter()
+            .map(|s| {
+                let f = facts.get(&s.name);
+                serde_json::json!({
+                    "name": s.name,
+                    "applied_at": s.applied_at,
+                    "touches": f.map(|f| &f.tables),
+                    "opaque": f.is_none_or(|f| f.is_opaque()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if states.is_empty() {
@@ -139,6 +103,10 @@ pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> 
             }
             None => println!("[ ] {}", s.name),
         }
+        let touches = facts
+            .get(&s.name)
+            .map_or_else(|| "source file missing".to_string(), |f| f.summary());
+        println!("      {}", style(touches).dim());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -148,7 +116,7 @@ async fn states<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Vec<Migrati
 }
 
 /// The index of the migration named exactly `target`, or uniquely containing it.
-fn resolve(states: &[MigrationState], target: &str) -> Result<usize> {
+pub(super) fn resolve(states: &[MigrationState], target: &str) -> Result<usize> {
     if let Some(at) = states.iter().position(|s| s.name == target) {
         return Ok(at);
     }
@@ -169,7 +137,7 @@ fn resolve(states: &[MigrationState], target: &str) -> Result<usize> {
     }
 }
 
-fn report(verb: &str, name: &str, took: Duration) {
+pub(super) fn report(verb: &str, name: &str, took: Duration) {
     println!(
         "  {} {name} {}",
         style(verb).green(),

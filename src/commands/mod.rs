@@ -5,6 +5,7 @@ mod check;
 mod makemigrations;
 mod migrate;
 mod questions;
+mod rollback;
 
 use crate::Context;
 use crate::cli::Command;
@@ -16,7 +17,8 @@ pub async fn dispatch<M: MigratorTrait>(ctx: &Context, command: Command) -> Resu
     match command {
         Command::Makemigrations(args) => makemigrations::run::<M>(ctx, &args).await,
         Command::Migrate(args) => migrate::migrate::<M>(ctx, &args).await,
-        Command::Rollback(args) => migrate::rollback::<M>(ctx, &args).await,
+        Command::Rollback(args) => rollback::rollback::<M>(ctx, &args).await,
+        Command::History(args) => rollback::history::<M>(ctx, &args).await,
         Command::Showmigrations(args) => migrate::showmigrations::<M>(ctx, args.format).await,
         Command::Check(args) => check::check::<M>(ctx, args.format).await,
         Command::Schema(args) => check::schema::<M>(ctx, &args).await,

@@ -35,6 +35,16 @@ impl Scenario {
             .replacen("name = \"manage\"", "name = \"manage-scenario\"", 1)
             .replacen("default-run = \"manage\"", "default-run = \"manage-scenario\"", 1)
             .replacen(
+                "models = { path = \"models\" }",
+                &format!("models = {{ path = \"models\", package = \"{label}-models\" }}"),
+                1,
+            )
+            .replacen(
+                "migrations = { path = \"migrations\" }",
+                &format!("migrations = {{ path = \"migrations\", package = \"{label}-migrations\" }}"),
+                1,
+            )
+            .replacen(
                 "\n[dependencies]\n",
                 &format!(
                     "\n[lib]\nname = \"manage\"\npath = {:?}\n\n[[bin]]\nname = \"manage-scenario\"\npath = {:?}\n\n[dependencies]\n",
@@ -45,12 +55,18 @@ impl Scenario {
             );
         fs::write(dir.join("Cargo.toml"), manifest).unwrap();
         fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        for file in [
-            "models/Cargo.toml",
-            "models/build.rs",
-            "migrations/Cargo.toml",
-        ] {
-            fs::copy(repo.join(file), dir.join(file)).unwrap();
+        fs::copy(repo.join("models/build.rs"), dir.join("models/build.rs")).unwrap();
+        // The scenario's crates need names of their own: cargo names the artifacts of
+        // path packages by name and relative path, so a `models` here would overwrite
+        // the repository's `models` in the shared target directory.
+        for krate in ["models", "migrations"] {
+            let toml = fs::read_to_string(repo.join(krate).join("Cargo.toml")).unwrap();
+            let renamed = toml.replacen(
+                &format!("name = \"{krate}\""),
+                &format!("name = \"{label}-{krate}\""),
+                1,
+            );
+            fs::write(dir.join(krate).join("Cargo.toml"), renamed).unwrap();
         }
         for entry in fs::read_dir(repo.join("models/src")).unwrap() {
             let path = entry.unwrap().path();

@@ -1,0 +1,196 @@
+//! `manage rollback` and `manage history`.
+
+use super::migrate::{report, resolve};
+use crate::cli::{Format, History, Rollback};
+use crate::executor::{Executor, MigrationState};
+use crate::history::{self, Facts};
+use crate::rollback::{self as planner, Step};
+use crate::{Context, ui};
+use anyhow::{Result, bail};
+use console::style;
+use sea_orm_migration::MigratorTrait;
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::ExitCode;
+
+pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
+    let url = ctx.db_url()?;
+    let db = url.connect().await?;
+    let executor = Executor::<M>::new(&db);
+    let states = executor.states().await?;
+    let facts = history::scan_dir(&ctx.project.migrations_src())?;
+    let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
+    let applied: BTreeSet<String> = states
+        .iter()
+        .filter(|s| s.applied_at.is_some())
+        .map(|s| s.name.clone())
+        .collect();
+
+    let steps = if let Some(table) = &args.table {
+        planner::plan(table, args.all, &order, &applied, &facts)?
+    } else if let Some(to) = &args.to {
+        let at = resolve(&states, to)?;
+        if states[at].applied_at.is_none() {
+            bail!(
+                "{} is not applied; `--to` keeps it applied and reverts what came after",
+                states[at].name
+            );
+        }
+        latest(
+            &states[at + 1..],
+            usize::MAX,
+            &facts,
+            &format!("applied after {}", states[at].name),
+        )
+    } else {
+        let n = args.steps.unwrap_or(1);
+        if n == 0 {
+            bail!("--steps must be at least 1");
+        }
+        let why = if n == 1 {
+            "the latest applied migration".to_string()
+        } else {
+            format!("one of the latest {n} applied")
+        };
+        let steps = latest(&states, n, &facts, &why);
+        if steps.is_empty() {
+            bail!(
+                "nothing to roll back: no migration is applied to {}",
+                url.describe()
+            );
+        }
+        if steps.len() < n {
+            ui::warn(&format!(
+                "only {} migration(s) are applied; all of them will be reverted",
+                steps.len()
+            ));
+        }
+        steps
+    };
+
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "database": url.describe(),
+                "steps": steps,
+                "dry_run": args.dry_run,
+            }))?
+        );
+    } else if steps.is_empty() {
+        println!("Nothing to roll back.");
+    } else {
+        println!("Reverting from {}, newest first:", url.describe());
+        for step in &steps {
+            println!("  {} {}", style("revert").yellow(), step.name);
+            println!("      {}", style(format!("why: {}", step.reason)).dim());
+            let touches = Facts {
+                tables: step.touches.clone(),
+                renames: vec![],
+                opaque: if step.opaque {
+                    vec!["?".into()]
+                } else {
+                    vec![]
+                },
+            };
+            println!(
+                "      {}",
+                style(format!("touches: {}", touches.summary())).dim()
+            );
+        }
+    }
+    if args.dry_run || steps.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes
+        && !ui::confirm(
+            "Revert these migrations?",
+            "pass --yes to revert without asking",
+        )?
+    {
+        println!("Nothing reverted.");
+        return Ok(ExitCode::FAILURE);
+    }
+    for step in &steps {
+        let took = executor.revert(&step.name).await?;
+        if args.format == Format::Human {
+            report("Reverted", &step.name, took);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The latest `n` applied migrations among `states`, newest first.
+fn latest(
+    states: &[MigrationState],
+    n: usize,
+    facts: &BTreeMap<String, Facts>,
+    why: &str,
+) -> Vec<Step> {
+    states
+        .iter()
+        .rev()
+        .filter(|s| s.applied_at.is_some())
+        .take(n)
+        .map(|s| {
+            let f = facts.get(&s.name);
+            Step {
+                name: s.name.clone(),
+                reason: why.to_string(),
+                touches: f.map(|f| f.tables.clone()).unwrap_or_default(),
+                opaque: f.is_none_or(Facts::is_opaque),
+            }
+        })
+        .collect()
+}
+
+pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<ExitCode> {
+    let db = ctx.db_url()?.connect().await?;
+    let states = Executor::<M>::new(&db).states().await?;
+    let facts = history::scan_dir(&ctx.project.migrations_src())?;
+    let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
+    let wanted: Option<BTreeSet<String>> = args
+        .table
+        .as_ref()
+        .map(|t| planner::touching(t, &order, &facts).into_iter().collect());
+    let rows: Vec<&MigrationState> = states
+        .iter()
+        .rev()
+        .filter(|s| s.applied_at.is_some())
+        .filter(|s| wanted.as_ref().is_none_or(|w| w.contains(&s.name)))
+        .collect();
+    if args.format == Format::Json {
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|s| {
+                let f = facts.get(&s.name);
+                serde_json::json!({
+                    "name": s.name,
+                    "applied_at": s.applied_at,
+                    "touches": f.map(|f| &f.tables),
+                    "opaque": f.is_none_or(|f| f.is_opaque()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        match &args.table {
+            Some(t) => println!("No applied migration touches {t}."),
+            None => println!("No migration is applied."),
+        }
+    }
+    for s in rows {
+        let when = s
+            .applied_at
+            .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        let touches = facts
+            .get(&s.name)
+            .map_or_else(|| "source file missing".to_string(), |f| f.summary());
+        println!("{}  {}", s.name, style(when).dim());
+        println!("      {}", style(touches).dim());
+    }
+    Ok(ExitCode::SUCCESS)
+}
