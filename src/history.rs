@@ -212,10 +212,9 @@ fn builder_facts(stmt: &str, nested: bool, idens: &BTreeMap<String, String>, fac
         .unwrap_or_default()
         .replace(char::is_whitespace, "");
     let args = |method: &str| -> Vec<Vec<Option<String>>> {
-        let re = Regex::new(&format!(r"\.{method}\s*\(")).unwrap();
-        re.find_iter(stmt)
-            .map(|m| {
-                call_args(&stmt[m.end()..])
+        method_calls(stmt, method)
+            .map(|rest| {
+                call_args(rest)
                     .iter()
                     .map(|a| table_name(a, idens))
                     .collect()
@@ -313,6 +312,14 @@ fn foreign_key_facts(
                 .push("a foreign key's table is computed at run time".into()),
         }
     }
+}
+
+/// For each `.method(` in `code`, the text right after its `(`.
+fn method_calls<'a>(code: &'a str, method: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    code.match_indices('.').filter_map(move |(at, _)| {
+        let rest = code[at + 1..].strip_prefix(method)?;
+        rest.trim_start().strip_prefix('(')
+    })
 }
 
 /// The arguments of a call whose `(` was just consumed, split at top-level commas.
