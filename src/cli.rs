@@ -130,6 +130,10 @@ pub struct Migrate {
     /// Wait up to SECS for the database to accept connections (for container start)
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     pub wait: u64,
+
+    /// Wait up to SECS for another process migrating the same database
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub lock_timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +155,10 @@ pub struct Rollback {
 
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// Wait up to SECS for another process migrating the same database
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub lock_timeout: u64,
 
     /// Show what would be reverted and revert nothing
     #[arg(long)]

@@ -96,6 +96,22 @@ impl DbUrl {
         redact(text, &self.url)
     }
 
+    /// The file of a SQLite URL; None for other backends and in-memory databases.
+    pub fn sqlite_path(&self) -> Option<String> {
+        if self.backend() != Some(DbBackend::Sqlite) {
+            return None;
+        }
+        let rest = self
+            .url
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//");
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+            return None;
+        }
+        Some(path.to_string())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.url
     }

@@ -13,6 +13,7 @@ pub mod entities;
 pub mod executor;
 pub mod history;
 pub mod introspect;
+pub mod lock;
 pub mod project;
 pub mod rollback;
 pub mod schema;

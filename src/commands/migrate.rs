@@ -1,7 +1,9 @@
 //! `manage migrate`, `manage rollback` and `manage showmigrations`.
 
 use crate::cli::{Format, Migrate};
+use crate::config::DbUrl;
 use crate::executor::{Executor, MigrationState};
+use crate::lock::Lock;
 use crate::{Context, history};
 use anyhow::{Result, bail};
 use console::style;
@@ -18,7 +20,22 @@ enum Step {
 pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect_waiting(Duration::from_secs(args.wait)).await?;
-    let executor = Executor::<M>::new(&db);
+    if args.plan {
+        return run::<M>(&url, &db, args).await;
+    }
+    // Held from reading what is pending to recording what was applied.
+    let lock = Lock::acquire(&url, Duration::from_secs(args.lock_timeout)).await?;
+    let result = run::<M>(&url, &db, args).await;
+    lock.release().await;
+    result
+}
+
+async fn run<M: MigratorTrait>(
+    url: &DbUrl,
+    db: &DatabaseConnection,
+    args: &Migrate,
+) -> Result<ExitCode> {
+    let executor = Executor::<M>::new(db);
     let states = executor.states().await?;
 
     let steps: Vec<Step> = match &args.target {

@@ -2,20 +2,40 @@
 
 use super::migrate::{report, resolve};
 use crate::cli::{Format, History, Rollback};
+use crate::config::DbUrl;
 use crate::executor::{Executor, MigrationState};
 use crate::history::{self, Facts};
+use crate::lock::Lock;
 use crate::rollback::{self as planner, Step};
 use crate::{Context, ui};
 use anyhow::{Result, bail};
 use console::style;
+use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
+use std::time::Duration;
 
 pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
-    let executor = Executor::<M>::new(&db);
+    if args.dry_run {
+        return run::<M>(ctx, &url, &db, args).await;
+    }
+    // Held from planning (the plan depends on what is applied) to the last revert.
+    let lock = Lock::acquire(&url, Duration::from_secs(args.lock_timeout)).await?;
+    let result = run::<M>(ctx, &url, &db, args).await;
+    lock.release().await;
+    result
+}
+
+async fn run<M: MigratorTrait>(
+    ctx: &Context,
+    url: &DbUrl,
+    db: &DatabaseConnection,
+    args: &Rollback,
+) -> Result<ExitCode> {
+    let executor = Executor::<M>::new(db);
     let states = executor.states().await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();

@@ -1,0 +1,141 @@
+//! One migrating process at a time per database, across machines.
+//!
+//! PostgreSQL: a session advisory lock, held on a connection of its own (a session
+//! lock belongs to one connection; a pooled one could hand the statement to another).
+//! MySQL/MariaDB: `GET_LOCK`, likewise on its own connection. SQLite: an exclusive
+//! file lock beside the database file. Waiting is announced once; the lock is released
+//! explicitly, and by the server or the OS if the process dies.
+
+use crate::config::DbUrl;
+use anyhow::{Result, bail};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
+use std::time::{Duration, Instant};
+
+pub struct Lock {
+    held: Held,
+}
+
+enum Held {
+    Server {
+        db: DatabaseConnection,
+        release: String,
+    },
+    File(#[allow(dead_code)] std::fs::File),
+    Nothing,
+}
+
+/// The lock's name on the server: one per database.
+const NAME: &str = "manage:migrations";
+
+impl Lock {
+    /// Waits up to `timeout` for the lock on the database at `url`.
+    pub async fn acquire(url: &DbUrl, timeout: Duration) -> Result<Lock> {
+        let started = Instant::now();
+        let mut announced = false;
+        let mut wait = |what: &str| -> Result<()> {
+            if started.elapsed() >= timeout {
+                bail!(
+                    "another process has held the migration lock on {} for {}s ({what}); giving up (--lock-timeout)",
+                    url.describe(),
+                    timeout.as_secs()
+                );
+            }
+            if !announced {
+                eprintln!(
+                    "waiting for another process to finish migrating {} ...",
+                    url.describe()
+                );
+                announced = true;
+            }
+            Ok(())
+        };
+        match url.backend() {
+            Some(DbBackend::Sqlite) => {
+                let Some(path) = url.sqlite_path() else {
+                    return Ok(Lock {
+                        held: Held::Nothing,
+                    });
+                };
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(format!("{path}.manage-lock"))?;
+                loop {
+                    match file.try_lock() {
+                        Ok(()) => {
+                            return Ok(Lock {
+                                held: Held::File(file),
+                            });
+                        }
+                        Err(std::fs::TryLockError::WouldBlock) => wait("file lock")?,
+                        Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            Some(backend) => {
+                // A pool of exactly one connection: every statement below runs on it.
+                let mut options = ConnectOptions::new(url.as_str().to_string());
+                options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .sqlx_logging(false)
+                    .connect_timeout(Duration::from_secs(10));
+                let db = Database::connect(options).await.map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot connect to {}: {}",
+                        url.describe(),
+                        url.scrub(&e.to_string())
+                    )
+                })?;
+                let (try_sql, release) = match backend {
+                    DbBackend::Postgres => (
+                        format!(
+                            "SELECT pg_try_advisory_lock(hashtext(current_database() || '{NAME}'))::int AS got"
+                        ),
+                        format!(
+                            "SELECT pg_advisory_unlock(hashtext(current_database() || '{NAME}'))"
+                        ),
+                    ),
+                    _ => (
+                        format!("SELECT GET_LOCK(CONCAT(DATABASE(), '{NAME}'), 0) AS got"),
+                        format!("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '{NAME}'))"),
+                    ),
+                };
+                loop {
+                    let row = db
+                        .query_one_raw(Statement::from_string(backend, try_sql.clone()))
+                        .await?;
+                    let got = row
+                        .and_then(|r| {
+                            r.try_get_by_index::<i32>(0)
+                                .or_else(|_| r.try_get_by_index::<i64>(0).map(|n| n as i32))
+                                .ok()
+                        })
+                        .unwrap_or(0);
+                    if got == 1 {
+                        return Ok(Lock {
+                            held: Held::Server { db, release },
+                        });
+                    }
+                    wait("advisory lock")?;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            None => Ok(Lock {
+                held: Held::Nothing,
+            }),
+        }
+    }
+
+    /// Gives the lock back; dropping it also does, when the connection or file closes.
+    pub async fn release(self) {
+        if let Held::Server { db, release } = self.held {
+            let _ = db.execute_unprepared(&release).await;
+            let _ = db.close().await;
+        }
+    }
+}
