@@ -230,14 +230,7 @@ fn project_type(ty: &ColumnType, backend: DbBackend) -> ColumnType {
     use ColumnType as T;
     match backend {
         DbBackend::Sqlite => match ty {
-            T::TinyInteger
-            | T::SmallInteger
-            | T::Integer
-            | T::BigInteger
-            | T::TinyUnsigned
-            | T::SmallUnsigned
-            | T::Unsigned
-            | T::BigUnsigned => T::Integer,
+            t if t.is_integer() => T::Integer,
             T::Enum { .. } => T::Text,
             other => other.clone(),
         },
@@ -299,14 +292,7 @@ fn project_default(d: schema::Default, ty: &ColumnType) -> Option<schema::Defaul
             "0" | "false" | "f" => D::Bool(false),
             _ => D::Expr(text),
         },
-        ColumnType::TinyInteger
-        | ColumnType::SmallInteger
-        | ColumnType::Integer
-        | ColumnType::BigInteger
-        | ColumnType::TinyUnsigned
-        | ColumnType::SmallUnsigned
-        | ColumnType::Unsigned
-        | ColumnType::BigUnsigned => unquoted.parse().map(D::Int).unwrap_or(D::Expr(text)),
+        t if t.is_integer() => unquoted.parse().map(D::Int).unwrap_or(D::Expr(text)),
         ColumnType::Float | ColumnType::Double | ColumnType::Decimal { .. } => {
             unquoted.parse().map(D::Float).unwrap_or(D::Expr(text))
         }

@@ -83,6 +83,28 @@ impl Facts {
     }
 }
 
+/// A migration's row for `--format json` listings: its state and what it touches.
+pub fn json_row(
+    name: &str,
+    applied_at: Option<i64>,
+    facts: &BTreeMap<String, Facts>,
+) -> serde_json::Value {
+    let f = facts.get(name);
+    serde_json::json!({
+        "name": name,
+        "applied_at": applied_at,
+        "touches": f.map(|f| &f.tables),
+        "opaque": f.is_none_or(Facts::is_opaque),
+    })
+}
+
+/// What a migration touches in words, or why that is unknown.
+pub fn touches_line(name: &str, facts: &BTreeMap<String, Facts>) -> String {
+    facts
+        .get(name)
+        .map_or_else(|| "source file missing".to_string(), Facts::summary)
+}
+
 /// Scans every `m*.rs` migration file under `dir`, by migration name.
 pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
     let mut out = BTreeMap::new();

@@ -196,19 +196,28 @@ pub fn foreign_key_name(table: &str, columns: &[String], ref_table: &str) -> Str
 }
 
 impl ColumnType {
+    /// Any integer width, signed or not.
+    pub fn is_integer(&self) -> bool {
+        use ColumnType as T;
+        matches!(
+            self,
+            T::TinyInteger
+                | T::SmallInteger
+                | T::Integer
+                | T::BigInteger
+                | T::TinyUnsigned
+                | T::SmallUnsigned
+                | T::Unsigned
+                | T::BigUnsigned
+        )
+    }
+
     /// A value every column of this type accepts: to refill a restored NOT NULL column.
     pub fn zero(&self) -> Default {
         use ColumnType as T;
         match self {
             T::Boolean => Default::Bool(false),
-            T::TinyInteger
-            | T::SmallInteger
-            | T::Integer
-            | T::BigInteger
-            | T::TinyUnsigned
-            | T::SmallUnsigned
-            | T::Unsigned
-            | T::BigUnsigned => Default::Int(0),
+            t if t.is_integer() => Default::Int(0),
             T::Float | T::Double | T::Decimal { .. } => Default::Float(0.0),
             T::Date | T::Time | T::DateTime | T::Timestamp | T::TimestampWithTimeZone => {
                 Default::CurrentTimestamp
@@ -273,14 +282,7 @@ impl Default {
                 "false" | "0" | "f" | "no" => Ok(Default::Bool(false)),
                 _ => Err(format!("`{t}` is not a boolean (true or false)")),
             },
-            T::TinyInteger
-            | T::SmallInteger
-            | T::Integer
-            | T::BigInteger
-            | T::TinyUnsigned
-            | T::SmallUnsigned
-            | T::Unsigned
-            | T::BigUnsigned => t
+            ty if ty.is_integer() => t
                 .parse()
                 .map(Default::Int)
                 .map_err(|_| format!("`{t}` is not an integer")),

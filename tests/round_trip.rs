@@ -778,7 +778,13 @@ fn round_trip_on_every_backend() {
         let back_to = &names[20];
         let part = &back_to[back_to.len() - 24..];
         manage(&["migrate", part]).ok();
-        assert_schema(&s, url, backend, &snapshots[20], &format!("after migrate {part}"));
+        assert_schema(
+            &s,
+            url,
+            backend,
+            &snapshots[20],
+            &format!("after migrate {part}"),
+        );
         rows_kept("after migrating backwards");
         let out = manage(&["rollback", "usr", "--yes"]).expect(1);
         assert!(

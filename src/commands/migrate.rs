@@ -94,15 +94,7 @@ pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> 
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = states
             .iter()
-            .map(|s| {
-                let f = facts.get(&s.name);
-                serde_json::json!({
-                    "name": s.name,
-                    "applied_at": s.applied_at,
-                    "touches": f.map(|f| &f.tables),
-                    "opaque": f.is_none_or(|f| f.is_opaque()),
-                })
-            })
+            .map(|s| history::json_row(&s.name, s.applied_at, &facts))
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -120,9 +112,7 @@ pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> 
             }
             None => println!("[ ] {}", s.name),
         }
-        let touches = facts
-            .get(&s.name)
-            .map_or_else(|| "source file missing".to_string(), |f| f.summary());
+        let touches = history::touches_line(&s.name, &facts);
         println!("      {}", style(touches).dim());
     }
     Ok(ExitCode::SUCCESS)

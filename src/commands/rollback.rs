@@ -181,15 +181,7 @@ pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<
     if args.format == Format::Json {
         let rows: Vec<serde_json::Value> = rows
             .iter()
-            .map(|s| {
-                let f = facts.get(&s.name);
-                serde_json::json!({
-                    "name": s.name,
-                    "applied_at": s.applied_at,
-                    "touches": f.map(|f| &f.tables),
-                    "opaque": f.is_none_or(|f| f.is_opaque()),
-                })
-            })
+            .map(|s| history::json_row(&s.name, s.applied_at, &facts))
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -206,9 +198,7 @@ pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<
             .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
             .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_default();
-        let touches = facts
-            .get(&s.name)
-            .map_or_else(|| "source file missing".to_string(), |f| f.summary());
+        let touches = history::touches_line(&s.name, &facts);
         println!("{}  {}", s.name, style(when).dim());
         println!("      {}", style(touches).dim());
     }
