@@ -1,6 +1,7 @@
 //! Applies and reverts migrations, one transaction each where the backend has
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
+use crate::integrity;
 use anyhow::{Result, anyhow};
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
@@ -9,6 +10,7 @@ use sea_orm::{
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations};
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 /// A known migration and, when applied, the Unix time it was applied at.
@@ -20,6 +22,8 @@ pub struct MigrationState {
 
 pub struct Executor<'a, M> {
     db: &'a DatabaseConnection,
+    /// migrations/src, to record each applied file's checksum.
+    src: Option<PathBuf>,
     migrator: PhantomData<M>,
 }
 
@@ -27,13 +31,20 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
     pub fn new(db: &'a DatabaseConnection) -> Self {
         Executor {
             db,
+            src: None,
             migrator: PhantomData,
         }
     }
 
-    /// Every migration in order with its state. Rows for migrations that no longer
-    /// exist are an error, as in sea-orm-migration.
-    pub async fn states(&self) -> Result<Vec<MigrationState>> {
+    /// Records checksums of the files in `src` as migrations are applied.
+    pub fn sources(mut self, src: PathBuf) -> Self {
+        self.src = Some(src);
+        self
+    }
+
+    /// Every migration in order with its state, and the names of applied migrations
+    /// that are no longer known.
+    pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<String>)> {
         let rows = M::get_migration_models(self.db).await?;
         let mut applied: BTreeMap<String, i64> = rows
             .into_iter()
@@ -46,11 +57,18 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
                 applied_at: applied.remove(m.name()),
             })
             .collect();
-        if let Some(missing) = applied.keys().next() {
+        Ok((states, applied.into_keys().collect()))
+    }
+
+    /// Every migration in order with its state. Rows for migrations that no longer
+    /// exist are an error, as in sea-orm-migration.
+    pub async fn states(&self) -> Result<Vec<MigrationState>> {
+        let (states, unknown) = self.scan().await?;
+        if let Some(missing) = unknown.first() {
             return Err(anyhow!(
                 "migration {missing} is recorded as applied in {} but is not in migrations/src/lib.rs; \
                  restore its file, or roll the database back with the code that has it",
-                M::migration_table_name()
+                M::migration_table_name().to_string()
             ));
         }
         Ok(states)
@@ -88,16 +106,23 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
     async fn run(&self, name: &str, direction: Direction) -> Result<Duration, DbErr> {
         let migration = self.find(name).map_err(|e| DbErr::Custom(e.to_string()))?;
         let started = Instant::now();
+        let checksum = self
+            .src
+            .as_ref()
+            .and_then(|src| integrity::checksum(&src.join(format!("{name}.rs"))));
+        let ms = |started: Instant| started.elapsed().as_millis() as i64;
         if !self.transactional(migration.as_ref()) {
             let manager = SchemaManager::new(self.db);
             match direction {
                 Direction::Up => {
                     migration.up(&manager).await?;
                     record(self.db, name).await?;
+                    integrity::record(self.db, name, checksum.as_deref(), ms(started)).await?;
                 }
                 Direction::Down => {
                     migration.down(&manager).await?;
                     forget(self.db, name).await?;
+                    integrity::forget(self.db, name).await?;
                 }
             }
             return Ok(started.elapsed());
@@ -119,10 +144,12 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
                 Direction::Up => {
                     migration.up(&manager).await?;
                     record(&txn, name).await?;
+                    integrity::record(&txn, name, checksum.as_deref(), ms(started)).await?;
                 }
                 Direction::Down => {
                     migration.down(&manager).await?;
                     forget(&txn, name).await?;
+                    integrity::forget(&txn, name).await?;
                 }
             }
             if sqlite {

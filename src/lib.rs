@@ -12,6 +12,7 @@ pub mod diff;
 pub mod entities;
 pub mod executor;
 pub mod history;
+pub mod integrity;
 pub mod introspect;
 pub mod lock;
 pub mod project;

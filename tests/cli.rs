@@ -537,3 +537,97 @@ fn a_new_not_null_column_without_an_answer_writes_nothing() {
         out.stdout
     );
 }
+
+/// A copy of the repository's migrations and snapshot in a fresh project, so that the
+/// test can edit and delete files the binary's migrations came from.
+fn project_like_repo() -> tempfile::TempDir {
+    let repo = support::repo_root();
+    let dir = empty_project();
+    for root in ["migrations/src", "migrations/schema"] {
+        for file in files(&repo.join(root)) {
+            let to = dir.path().join(root).join(&file);
+            fs::create_dir_all(to.parent().unwrap()).unwrap();
+            fs::copy(repo.join(root).join(&file), to).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn check_reports_edited_missing_and_unknown_applied_migrations() {
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "integrity") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        let dir = project_like_repo();
+        let at = |args: &[&str]| {
+            let mut full = vec!["--database-url", url];
+            full.extend_from_slice(args);
+            manage(dir.path(), &full)
+        };
+        at(&["migrate"]).ok();
+        at(&["check"]).ok();
+
+        let name = files(&dir.path().join("migrations/src"))
+            .into_iter()
+            .find(|f| f.starts_with('m'))
+            .unwrap();
+        let file = dir.path().join("migrations/src").join(&name);
+        let original = fs::read_to_string(&file).unwrap();
+
+        // The same text with Windows line endings is not an edit.
+        fs::write(&file, original.replace('\n', "\r\n")).unwrap();
+        at(&["check"]).ok();
+
+        fs::write(&file, format!("{original}// a change after applying\n")).unwrap();
+        let out = at(&["check"]).expect(1);
+        assert!(
+            out.stdout.contains("was edited after it was applied"),
+            "{}: {}",
+            backend.name(),
+            out.stdout
+        );
+        let warned = at(&["migrate"]).ok();
+        assert!(
+            warned.stderr.contains("was edited after it was applied"),
+            "{}",
+            warned.stderr
+        );
+
+        fs::remove_file(&file).unwrap();
+        let out = at(&["check", "--format", "json"]).expect(1);
+        assert!(out.stdout.contains("is missing"), "{}", out.stdout);
+        fs::write(&file, &original).unwrap();
+        at(&["check"]).ok();
+
+        // A row for a migration this code does not have (another branch applied it).
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sea_orm::ConnectionTrait;
+            let conn = sea_orm::Database::connect(url).await.unwrap();
+            conn.execute_unprepared(
+                "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20990101_000000_from_elsewhere', 0)",
+            )
+            .await
+            .unwrap();
+            conn.close().await.unwrap();
+        });
+        let out = at(&["check"]).expect(1);
+        assert!(
+            out.stdout
+                .contains("m20990101_000000_from_elsewhere is recorded as applied"),
+            "{}",
+            out.stdout
+        );
+        let out = at(&["migrate"]).expect(1);
+        assert!(
+            out.stderr.contains("m20990101_000000_from_elsewhere"),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -44,7 +44,7 @@ pub async fn snapshot_from_database<M: MigratorTrait>(
         );
     }
     let table = M::migration_table_name().to_string();
-    let live = introspect::introspect(&db, &[table.as_str()]).await?;
+    let live = introspect::introspect(&db, &[table.as_str(), crate::integrity::TABLE]).await?;
     let snapshot = reconcile(&live, models, db.get_database_backend());
     ctx.project.commit(&project::snapshot_files(
         &ctx.project.snapshot_dir(),

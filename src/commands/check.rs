@@ -3,7 +3,7 @@
 use crate::cli::{Format, SchemaArgs, Source};
 use crate::executor::Executor;
 use crate::schema::Schema;
-use crate::{Context, compare, diff, introspect};
+use crate::{Context, compare, diff, integrity, introspect};
 use anyhow::Result;
 use console::style;
 use sea_orm::DatabaseConnection;
@@ -39,7 +39,14 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
     }
 
     let db = ctx.db_url()?.connect().await?;
-    let states = Executor::<M>::new(&db).states().await?;
+    let (states, unknown) = Executor::<M>::new(&db).scan().await?;
+    let records = integrity::records(&db).await?;
+    problems.extend(integrity::problems(
+        &states,
+        &unknown,
+        &records,
+        &project.migrations_src(),
+    ));
     let pending: Vec<&str> = states
         .iter()
         .filter(|s| s.applied_at.is_none())
@@ -90,5 +97,5 @@ pub async fn schema<M: MigratorTrait>(ctx: &Context, args: &SchemaArgs) -> Resul
 /// The live schema without the migration bookkeeping table.
 async fn database_schema<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Schema> {
     let table = M::migration_table_name().to_string();
-    introspect::introspect(db, &[table.as_str()]).await
+    introspect::introspect(db, &[table.as_str(), integrity::TABLE]).await
 }

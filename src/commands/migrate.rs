@@ -4,7 +4,7 @@ use crate::cli::{Format, Migrate};
 use crate::config::DbUrl;
 use crate::executor::{Executor, MigrationState};
 use crate::lock::Lock;
-use crate::{Context, history};
+use crate::{Context, history, integrity, ui};
 use anyhow::{Result, bail};
 use console::style;
 use sea_orm::DatabaseConnection;
@@ -21,22 +21,28 @@ pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<
     let url = ctx.db_url()?;
     let db = url.connect_waiting(Duration::from_secs(args.wait)).await?;
     if args.plan {
-        return run::<M>(&url, &db, args).await;
+        return run::<M>(ctx, &url, &db, args).await;
     }
     // Held from reading what is pending to recording what was applied.
     let lock = Lock::acquire(&url, Duration::from_secs(args.lock_timeout)).await?;
-    let result = run::<M>(&url, &db, args).await;
+    let result = run::<M>(ctx, &url, &db, args).await;
     lock.release().await;
     result
 }
 
 async fn run<M: MigratorTrait>(
+    ctx: &Context,
     url: &DbUrl,
     db: &DatabaseConnection,
     args: &Migrate,
 ) -> Result<ExitCode> {
-    let executor = Executor::<M>::new(db);
+    let src = ctx.project.migrations_src();
+    let executor = Executor::<M>::new(db).sources(src.clone());
     let states = executor.states().await?;
+    let records = integrity::records(db).await?;
+    for problem in integrity::problems(&states, &[], &records, &src) {
+        ui::warn(&problem);
+    }
 
     let steps: Vec<Step> = match &args.target {
         None => states

@@ -35,7 +35,7 @@ async fn run<M: MigratorTrait>(
     db: &DatabaseConnection,
     args: &Rollback,
 ) -> Result<ExitCode> {
-    let executor = Executor::<M>::new(db);
+    let executor = Executor::<M>::new(db).sources(ctx.project.migrations_src());
     let states = executor.states().await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();

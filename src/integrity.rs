@@ -1,0 +1,151 @@
+//! What `seaql_migrations` does not keep: a checksum of each applied migration's file
+//! and how long it took, in a table of our own beside it (`manage_migrations`), so
+//! sea-orm-migration's table keeps its shape and sea-orm-cli keeps working.
+//!
+//! From it come the integrity problems `migrate` and `check` report: an applied
+//! migration whose file changed since, one whose file is gone, and pending migrations
+//! older than the newest applied one (what merging two branches produces).
+
+use crate::executor::MigrationState;
+use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, Query, Table};
+use sea_orm::{ConnectionTrait, DbErr, StatementBuilder};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const TABLE: &str = "manage_migrations";
+
+/// The checksum of a migration file: SHA-256 of its text with line endings made `\n`,
+/// so a checkout on Windows does not look edited.
+pub fn checksum(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.replace("\r\n", "\n");
+    let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A recorded application.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub checksum: Option<String>,
+    pub duration_ms: i64,
+}
+
+async fn exec<C: ConnectionTrait, S: StatementBuilder>(db: &C, stmt: &S) -> Result<(), DbErr> {
+    db.execute(stmt).await.map(|_| ())
+}
+
+pub async fn install<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    let stmt = Table::create()
+        .table(TABLE)
+        .if_not_exists()
+        .col(
+            ColumnDef::new("version")
+                .string_len(255)
+                .not_null()
+                .primary_key(),
+        )
+        .col(ColumnDef::new("checksum").string_len(64).null())
+        .col(ColumnDef::new("duration_ms").big_integer().not_null())
+        .to_owned();
+    exec(db, &stmt).await
+}
+
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    checksum: Option<&str>,
+    duration_ms: i64,
+) -> Result<(), DbErr> {
+    install(db).await?;
+    forget(db, name).await?;
+    let stmt = Query::insert()
+        .into_table(TABLE)
+        .columns(["version", "checksum", "duration_ms"])
+        .values_panic([
+            name.into(),
+            checksum.map(str::to_string).into(),
+            duration_ms.into(),
+        ])
+        .to_owned();
+    exec(db, &stmt).await
+}
+
+pub async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), DbErr> {
+    install(db).await?;
+    let stmt = Query::delete()
+        .from_table(TABLE)
+        .and_where(Expr::col("version").eq(name))
+        .to_owned();
+    exec(db, &stmt).await
+}
+
+pub async fn records<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<String, Record>, DbErr> {
+    install(db).await?;
+    let stmt = Query::select()
+        .columns(["version", "checksum", "duration_ms"])
+        .from(TABLE)
+        .to_owned();
+    let rows = db.query_all(&stmt).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "version")?,
+                Record {
+                    checksum: row.try_get::<Option<String>>("", "checksum")?,
+                    duration_ms: row.try_get::<i64>("", "duration_ms")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Integrity problems, each with what to do about it.
+pub fn problems(
+    states: &[MigrationState],
+    unknown_applied: &[String],
+    records: &BTreeMap<String, Record>,
+    src: &Path,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in states.iter().filter(|s| s.applied_at.is_some()) {
+        let file = src.join(format!("{}.rs", s.name));
+        let now = checksum(&file);
+        match (records.get(&s.name).and_then(|r| r.checksum.as_deref()), now) {
+            (_, None) => out.push(format!(
+                "migration {} is applied but migrations/src/{}.rs is missing: restore the file from version control",
+                s.name, s.name
+            )),
+            (Some(then), Some(now)) if then != now => out.push(format!(
+                "migration {} was edited after it was applied (checksum {} then, {} now): \
+                 restore it and put the change in a new migration, or roll it back first",
+                s.name,
+                &then[..12],
+                &now[..12]
+            )),
+            _ => {}
+        }
+    }
+    for name in unknown_applied {
+        out.push(format!(
+            "migration {name} is recorded as applied but is not in migrations/src/lib.rs: \
+             restore it, or roll the database back with the code that has it"
+        ));
+    }
+    if let Some(newest) = states.iter().rposition(|s| s.applied_at.is_some()) {
+        let older: Vec<&str> = states[..newest]
+            .iter()
+            .filter(|s| s.applied_at.is_none())
+            .map(|s| s.name.as_str())
+            .collect();
+        if !older.is_empty() {
+            out.push(format!(
+                "pending migration(s) older than the newest applied one ({}), as merging branches produces: \
+                 `manage migrate` applies them; check that they do not conflict with {}",
+                older.join(", "),
+                states[newest].name
+            ));
+        }
+    }
+    out
+}
