@@ -68,7 +68,7 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
             return Err(anyhow!(
                 "migration {missing} is recorded as applied in {} but is not in migrations/src/lib.rs; \
                  restore its file, or roll the database back with the code that has it",
-                M::migration_table_name().to_string()
+                M::migration_table_name()
             ));
         }
         Ok(states)

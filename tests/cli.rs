@@ -568,6 +568,14 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
         };
         at(&["migrate"]).ok();
         at(&["check"]).ok();
+        let listed = at(&["history", "--table", "users", "--format", "json"]).ok();
+        let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+        assert!(listed[0]["duration_ms"].is_i64(), "{listed}");
+        let none = at(&["history", "--table", "nothing_here"]).ok();
+        assert!(
+            none.stdout
+                .contains("No applied migration touches nothing_here")
+        );
 
         let name = files(&dir.path().join("migrations/src"))
             .into_iter()

@@ -166,6 +166,7 @@ fn latest(
 pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<ExitCode> {
     let db = ctx.db_url()?.connect().await?;
     let states = Executor::<M>::new(&db).states().await?;
+    let records = crate::integrity::records(&db).await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let wanted: Option<BTreeSet<String>> = args
@@ -181,7 +182,11 @@ pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<
     if args.format == Format::Json {
         let rows: Vec<serde_json::Value> = rows
             .iter()
-            .map(|s| history::json_row(&s.name, s.applied_at, &facts))
+            .map(|s| {
+                let mut row = history::json_row(&s.name, s.applied_at, &facts);
+                row["duration_ms"] = records.get(&s.name).map(|r| r.duration_ms).into();
+                row
+            })
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -199,7 +204,11 @@ pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<
             .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_default();
         let touches = history::touches_line(&s.name, &facts);
-        println!("{}  {}", s.name, style(when).dim());
+        let took = records
+            .get(&s.name)
+            .map(|r| format!(", took {} ms", r.duration_ms))
+            .unwrap_or_default();
+        println!("{}  {}", s.name, style(format!("{when}{took}")).dim());
         println!("      {}", style(touches).dim());
     }
     Ok(ExitCode::SUCCESS)
