@@ -131,6 +131,18 @@ impl Lock {
         }
     }
 
+    /// Runs `work` holding the lock, and gives it back however `work` ends.
+    pub async fn holding<T>(
+        url: &DbUrl,
+        timeout: Duration,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let lock = Lock::acquire(url, timeout).await?;
+        let result = work.await;
+        lock.release().await;
+        result
+    }
+
     /// Gives the lock back; dropping it also does, when the connection or file closes.
     pub async fn release(self) {
         if let Held::Server { db, release } = self.held {

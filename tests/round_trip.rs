@@ -34,7 +34,7 @@ mod support;
 use manage::compare::differences;
 use manage::schema::Schema;
 use sea_orm::{ConnectionTrait, DbBackend};
-use support::db::{ALL, Backend, TestDb};
+use support::db::{ALL, Backend, TestDb, block_on};
 use support::scenario::Scenario;
 
 /// One migration of the history: a model edit, named for the changes it makes.
@@ -565,14 +565,6 @@ const SEED: &[&str] = &[
     "INSERT INTO attendees (event_id, user_id, registered_at) VALUES \
      (1, 1, '2026-01-02 09:00:00'), (1, 2, '2026-01-02 09:00:00')",
 ];
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 fn seed(url: &str) {
     block_on(async {

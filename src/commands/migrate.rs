@@ -24,10 +24,8 @@ pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<
         return run::<M>(ctx, &url, &db, args).await;
     }
     // Held from reading what is pending to recording what was applied.
-    let lock = Lock::acquire(&url, Duration::from_secs(args.lock_timeout)).await?;
-    let result = run::<M>(ctx, &url, &db, args).await;
-    lock.release().await;
-    result
+    let timeout = Duration::from_secs(args.lock_timeout);
+    Lock::holding(&url, timeout, run::<M>(ctx, &url, &db, args)).await
 }
 
 async fn run<M: MigratorTrait>(

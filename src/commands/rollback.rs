@@ -23,10 +23,8 @@ pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Resul
         return run::<M>(ctx, &url, &db, args).await;
     }
     // Held from planning (the plan depends on what is applied) to the last revert.
-    let lock = Lock::acquire(&url, Duration::from_secs(args.lock_timeout)).await?;
-    let result = run::<M>(ctx, &url, &db, args).await;
-    lock.release().await;
-    result
+    let timeout = Duration::from_secs(args.lock_timeout);
+    Lock::holding(&url, timeout, run::<M>(ctx, &url, &db, args)).await
 }
 
 async fn run<M: MigratorTrait>(
