@@ -540,6 +540,53 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
     (names, snapshots)
 }
 
+/// A hand-written migration (from `makemigrations --empty`) that changes nothing, or
+/// fails half-way when FAIL_HALF_WAY is set.
+const FAILS_HALF_WAY: &str = r#"//! Changes nothing, or fails half-way when FAIL_HALF_WAY is set.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let table = Table::create()
+            .table("half_done")
+            .if_not_exists()
+            .col(pk_auto("id"))
+            .to_owned();
+        manager.create_table(table).await?;
+        if std::env::var_os("FAIL_HALF_WAY").is_some() {
+            return Err(DbErr::Migration("failing half-way, on purpose".into()));
+        }
+        manager
+            .drop_table(Table::drop().table("half_done").to_owned())
+            .await
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+"#;
+
+fn add_failing_migration(s: &Scenario) -> String {
+    let out = s
+        .manage(&[
+            "makemigrations",
+            "--empty",
+            "-m",
+            "fails half-way on demand",
+        ])
+        .ok();
+    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
+    let name = created.captures(&out.stdout).unwrap()[1].to_string();
+    std::fs::write(s.path(&format!("migrations/src/{name}.rs")), FAILS_HALF_WAY).unwrap();
+    name
+}
+
 fn assert_schema(s: &Scenario, url: &str, backend: Backend, expected: &Schema, when: &str) {
     let out = s
         .manage(&["--database-url", url, "schema", "--from", "database"])
@@ -661,6 +708,9 @@ fn round_trip_on_every_backend() {
         "{last}"
     );
 
+    let failing = add_failing_migration(&s);
+    let all = names.len() + 1;
+
     // One build serves every backend: it compiles every generated migration.
     s.build();
     let mut ran = 0;
@@ -696,7 +746,7 @@ fn round_trip_on_every_backend() {
             }
             assert_eq!(
                 applied,
-                names.len(),
+                all,
                 "{}: each migration applied exactly once",
                 backend.name()
             );
@@ -729,6 +779,7 @@ fn round_trip_on_every_backend() {
                 rows_kept(&when);
             }
         }
+        manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
         // rollback <table>: the migration that created tags (with measurements) and
@@ -749,7 +800,13 @@ fn round_trip_on_every_backend() {
         let listed: serde_json::Value =
             serde_json::from_str(&manage(&["showmigrations", "--format", "json"]).ok().stdout)
                 .unwrap();
-        for (i, m) in listed.as_array().unwrap().iter().enumerate() {
+        for (i, m) in listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(names.len())
+            .enumerate()
+        {
             let applied = m["applied_at"].is_i64();
             assert_eq!(
                 applied,
@@ -787,7 +844,39 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
-        let steps = names.len().to_string();
+        // A migration failing half-way leaves nothing: not its table (where DDL is
+        // transactional), not its row; the error names it.
+        manage(&["rollback", "--yes"]).ok();
+        let out = support::Run::from_output(
+            std::process::Command::new(&s.bin)
+                .args(["--database-url", url, "migrate"])
+                .current_dir(s.root())
+                .env("FAIL_HALF_WAY", "1")
+                .output()
+                .unwrap(),
+        )
+        .expect(1);
+        assert!(
+            out.stderr.contains(&failing) && out.stderr.contains("failing half-way"),
+            "{}",
+            out.stderr
+        );
+        if backend != Backend::MySql {
+            assert_schema(
+                &s,
+                url,
+                backend,
+                snapshots.last().unwrap(),
+                "after a failed migration",
+            );
+        }
+        let listed = manage(&["showmigrations", "--format", "json"]).ok();
+        let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+        assert!(listed[names.len()]["applied_at"].is_null(), "{listed}");
+        manage(&["migrate"]).ok();
+        manage(&["check"]).ok();
+
+        let steps = all.to_string();
         manage(&["rollback", "--steps", &steps, "--yes"]).ok();
         assert_schema(
             &s,
@@ -801,7 +890,7 @@ fn round_trip_on_every_backend() {
         let listed: serde_json::Value =
             serde_json::from_str(&manage(&["showmigrations", "--format", "json"]).ok().stdout)
                 .unwrap();
-        assert_eq!(listed.as_array().unwrap().len(), names.len());
+        assert_eq!(listed.as_array().unwrap().len(), all);
         assert!(
             listed
                 .as_array()
