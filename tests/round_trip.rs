@@ -25,7 +25,8 @@
 //! - change ON DELETE; add a self-referencing foreign key; drop a foreign key and keep
 //!   its column; a composite foreign key
 //! - rename a column and a table, keeping their rows
-//! - single to composite primary key, and back
+//! - single to composite primary key, and back; a plain integer key becomes
+//!   auto-increment (and back)
 //! - add an enum value (PostgreSQL ALTER TYPE; MySQL ENUM); remove it (the rollback,
 //!   which rebuilds the PostgreSQL type); drop an enum's only column, and the type
 
@@ -432,8 +433,41 @@ fn steps() -> Vec<Step> {
             },
             answers: &[],
         },
+        Step {
+            message: "add counters, keyed by a plain integer",
+            edit: |s| s.write_model("counter.rs", COUNTER),
+            answers: &[],
+        },
+        Step {
+            message: "counters.id becomes auto-increment",
+            edit: |s| {
+                edit_model(
+                    s,
+                    "counter.rs",
+                    "    #[sea_orm(primary_key, auto_increment = false)]\n",
+                    "    #[sea_orm(primary_key)]\n",
+                )
+            },
+            answers: &[],
+        },
     ]
 }
+
+const COUNTER: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "counters")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    pub hits: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
 
 const TAG_LINK: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -702,7 +736,7 @@ fn round_trip_on_every_backend() {
         "not rustfmt-clean:\n{}",
         String::from_utf8_lossy(&fmt.stdout)
     );
-    let last = std::fs::read_to_string(sources.last().unwrap()).unwrap();
+    let last = std::fs::read_to_string(&sources[25]).unwrap();
     assert!(
         last.contains("// WARNING: Drop column measurements.flag: its data is lost."),
         "{last}"
