@@ -22,8 +22,8 @@
 //! - change a default; drop a default; add a CURRENT_TIMESTAMP default
 //! - add and drop a unique constraint; add an index; drop an index; a two-column unique
 //!   index
-//! - change ON DELETE; add a self-referencing foreign key; drop a foreign key and keep
-//!   its column; a composite foreign key
+//! - change ON DELETE; change ON UPDATE; add a self-referencing foreign key; drop a
+//!   foreign key and keep its column; a composite foreign key
 //! - rename a column and a table, keeping their rows
 //! - single to composite primary key, and back; a plain integer key becomes
 //!   auto-increment (and back)
@@ -266,13 +266,19 @@ fn steps() -> Vec<Step> {
             answers: &[],
         },
         Step {
-            message: "foreign keys: comments.author_id now cascades; events get a self-referencing parent",
+            message: "foreign keys: comments.author_id now cascades on delete, comments.event_id on update; events get a self-referencing parent",
             edit: |s| {
                 edit_model(
                     s,
                     "comment.rs",
                     "        on_delete = \"SetNull\"\n",
                     "        on_delete = \"Cascade\"\n",
+                );
+                edit_model(
+                    s,
+                    "comment.rs",
+                    "        on_delete = \"Cascade\"\n    )]\n    Event,\n",
+                    "        on_delete = \"Cascade\",\n        on_update = \"Cascade\"\n    )]\n    Event,\n",
                 );
                 edit_model(
                     s,
