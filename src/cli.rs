@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Examples:\n  \
         manage makemigrations -m \"add events\"   write a migration from model changes\n  \
         manage migrate                          apply pending migrations\n  \
+        manage rollback users                   revert the latest change to users (asks first)\n  \
         manage rollback --yes                   revert the latest applied migration\n  \
         manage showmigrations                   list migrations, applied or not\n\n\
         The database is --database-url, else DATABASE_URL (environment or .env),\n\
