@@ -373,9 +373,11 @@ pub trait Questioner {
     fn fill_value(&mut self, table: &str, column: &Column) -> anyhow::Result<Default>;
 }
 
-/// Answers every rename question with "no" and has no fill values.
+/// Answers every rename question with "no" and has no fill values (for tests).
+#[cfg(test)]
 pub struct NoQuestions;
 
+#[cfg(test)]
 impl Questioner for NoQuestions {
     fn renamed_table(&mut self, _: &str, _: &str) -> anyhow::Result<bool> {
         Ok(false)
