@@ -42,6 +42,8 @@ pub enum Command {
         manage migrate                        apply every pending migration\n  \
         manage migrate m20261122_101500       apply or revert until that one is the latest\n  \
         manage migrate --plan                 show what would run\n  \
+        manage migrate --sql                  print the SQL that would run\n  \
+        manage migrate m20261122_101500 --fake   record as applied, run nothing\n  \
         manage migrate --wait 60              wait for the database first")]
     Migrate(Migrate),
 
@@ -55,6 +57,20 @@ pub enum Command {
         manage rollback --to m20261122_101500   revert everything applied after it\n  \
         manage rollback users --dry-run --format json")]
     Rollback(Rollback),
+
+    /// Print the SQL a migration runs on the configured backend, running nothing
+    #[command(after_help = "Examples:\n  \
+        manage sqlmigrate m20261122_101500          the SQL of up()\n  \
+        manage sqlmigrate add_events --down         the SQL of down()\n  \
+        DATABASE_URL=postgres://db/app manage sqlmigrate add_events   as PostgreSQL runs it\n\n\
+        Needs no database: the backend comes from the URL's scheme.")]
+    Sqlmigrate(SqlMigrate),
+
+    /// The latest applied migration, and how many are pending
+    #[command(after_help = "Examples:\n  \
+        manage current\n  \
+        manage current --format json")]
+    Current(ListFormat),
 
     /// List every migration, applied or not, with the tables it touches
     #[command(after_help = "Example:\n  manage showmigrations --format json")]
@@ -128,6 +144,19 @@ pub struct Migrate {
     #[arg(long)]
     pub plan: bool,
 
+    /// Print the SQL that would run, in order, and run nothing
+    #[arg(long, conflicts_with = "plan")]
+    pub sql: bool,
+
+    /// Record migrations as applied (or reverted) without running them, for a
+    /// database that already has their changes
+    #[arg(long, conflicts_with_all = ["plan", "sql"])]
+    pub fake: bool,
+
+    /// Go on after a migration was left part-way on MySQL/MariaDB (once undone by hand)
+    #[arg(long)]
+    pub retry: bool,
+
     /// Wait up to SECS for the database to accept connections (for container start)
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     pub wait: u64,
@@ -135,6 +164,16 @@ pub struct Migrate {
     /// Wait up to SECS for another process migrating the same database
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub lock_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlMigrate {
+    /// The migration (full name or a unique part of it)
+    pub name: String,
+
+    /// The SQL of down() instead of up()
+    #[arg(long)]
+    pub down: bool,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +203,10 @@ pub struct Rollback {
     /// Show what would be reverted and revert nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Go on after a revert was left part-way on MySQL/MariaDB (once restored by hand)
+    #[arg(long)]
+    pub retry: bool,
 
     /// Do not ask for confirmation
     #[arg(short, long)]

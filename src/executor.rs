@@ -1,8 +1,9 @@
 //! Applies and reverts migrations, one transaction each where the backend has
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
-use crate::integrity;
+use crate::{integrity, statement_log};
 use anyhow::{Result, anyhow};
+use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     QueryFilter, Statement, TransactionTrait,
@@ -11,6 +12,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, seaql_migr
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// A known migration and, when applied, the Unix time it was applied at.
@@ -24,6 +26,7 @@ pub struct Executor<'a, M> {
     db: &'a DatabaseConnection,
     /// migrations/src, to record each applied file's checksum.
     src: Option<PathBuf>,
+    installed: AtomicBool,
     migrator: PhantomData<M>,
 }
 
@@ -32,6 +35,7 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
         Executor {
             db,
             src: None,
+            installed: AtomicBool::new(false),
             migrator: PhantomData,
         }
     }
@@ -45,11 +49,7 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
     /// Every migration in order with its state, and the names of applied migrations
     /// that are no longer known.
     pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<String>)> {
-        let rows = M::get_migration_models(self.db).await?;
-        let mut applied: BTreeMap<String, i64> = rows
-            .into_iter()
-            .map(|r| (r.version, r.applied_at))
-            .collect();
+        let mut applied = self.applied().await?;
         let states: Vec<MigrationState> = M::migrations()
             .iter()
             .map(|m| MigrationState {
@@ -74,6 +74,34 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
         Ok(states)
     }
 
+    /// `seaql_migrations` as name → applied_at; empty, and not created, when absent.
+    async fn applied(&self) -> Result<BTreeMap<String, i64>, DbErr> {
+        let table = M::migration_table_name();
+        if !SchemaManager::new(self.db)
+            .has_table(table.to_string())
+            .await?
+        {
+            return Ok(BTreeMap::new());
+        }
+        let stmt = Query::select()
+            .columns(["version", "applied_at"])
+            .from(Alias::new(table.to_string()))
+            .to_owned();
+        let rows = self.db.query_all(&stmt).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("", "version")?, row.try_get("", "applied_at")?)))
+            .collect()
+    }
+
+    /// Creates the bookkeeping tables, once, before the first change.
+    async fn install(&self) -> Result<(), DbErr> {
+        if !self.installed.swap(true, Ordering::Relaxed) {
+            M::install(self.db).await?;
+            integrity::install(self.db).await?;
+        }
+        Ok(())
+    }
+
     fn find(&self, name: &str) -> Result<Box<dyn MigrationTrait>> {
         M::migrations()
             .into_iter()
@@ -91,40 +119,96 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
 
     /// Runs `up()` and records the migration; all or nothing where DDL is transactional.
     pub async fn apply(&self, name: &str) -> Result<Duration> {
-        self.run(name, Direction::Up)
-            .await
-            .map_err(|e| anyhow!("migration {name} failed: {e}"))
+        self.run(name, Direction::Up).await
     }
 
     /// Runs `down()` and forgets the migration; all or nothing where DDL is transactional.
     pub async fn revert(&self, name: &str) -> Result<Duration> {
-        self.run(name, Direction::Down)
-            .await
-            .map_err(|e| anyhow!("reverting migration {name} failed: {e}"))
+        self.run(name, Direction::Down).await
     }
 
-    async fn run(&self, name: &str, direction: Direction) -> Result<Duration, DbErr> {
-        let migration = self.find(name).map_err(|e| DbErr::Custom(e.to_string()))?;
-        let started = Instant::now();
-        let checksum = self
-            .src
+    /// Records `name` as applied (`Up`) or not (`Down`) without running it: for a
+    /// database whose schema already is what the migration makes.
+    pub async fn fake(&self, name: &str, direction: Direction) -> Result<()> {
+        self.find(name)?;
+        self.install().await?;
+        let checksum = self.checksum(name);
+        let txn = self.db.begin().await?;
+        match direction {
+            Direction::Up => {
+                record(&txn, name).await?;
+                integrity::record(&txn, name, checksum.as_deref(), 0).await?;
+            }
+            Direction::Down => {
+                forget(&txn, name).await?;
+                integrity::forget(&txn, name).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    fn checksum(&self, name: &str) -> Option<String> {
+        self.src
             .as_ref()
-            .and_then(|src| integrity::checksum(&src.join(format!("{name}.rs"))));
+            .and_then(|src| integrity::checksum(&src.join(format!("{name}.rs"))))
+    }
+
+    async fn run(&self, name: &str, direction: Direction) -> Result<Duration> {
+        let migration = self.find(name)?;
+        self.install()
+            .await
+            .map_err(|e| anyhow!("creating the migration tables: {e}"))?;
+        let transactional = self.transactional(migration.as_ref());
+        let result = self.run_captured(migration.as_ref(), direction).await;
+        let statements = statement_log::take();
+        result.map_err(|failure| match failure {
+            Failure::Migration(err) => anyhow!(
+                "{}",
+                failure_report(name, direction, transactional, &err, &statements)
+            ),
+            Failure::Bookkeeping(err) => anyhow!(
+                "{} {name}: {err}",
+                match direction {
+                    Direction::Up => "recording migration",
+                    Direction::Down => "forgetting migration",
+                }
+            ),
+        })
+    }
+
+    async fn run_captured(
+        &self,
+        migration: &dyn MigrationTrait,
+        direction: Direction,
+    ) -> Result<Duration, Failure> {
+        let name = migration.name();
+        let started = Instant::now();
+        let checksum = self.checksum(name);
         let ms = |started: Instant| started.elapsed().as_millis() as i64;
-        if !self.transactional(migration.as_ref()) {
+        if !self.transactional(migration) {
+            // Marked before it starts: if the process dies part-way, the next run
+            // knows the database is somewhere inside this migration.
+            let marker = match direction {
+                Direction::Up => integrity::APPLYING,
+                Direction::Down => integrity::REVERTING,
+            };
+            integrity::record(self.db, name, checksum.as_deref(), marker).await?;
             let manager = SchemaManager::new(self.db);
+            run_logged(migration, &manager, direction).await?;
+            // The DDL is beyond recall, but the two bookkeeping rows change together.
+            let txn = self.db.begin().await?;
             match direction {
                 Direction::Up => {
-                    migration.up(&manager).await?;
-                    record(self.db, name).await?;
-                    integrity::record(self.db, name, checksum.as_deref(), ms(started)).await?;
+                    record(&txn, name).await?;
+                    integrity::record(&txn, name, checksum.as_deref(), ms(started)).await?;
                 }
                 Direction::Down => {
-                    migration.down(&manager).await?;
-                    forget(self.db, name).await?;
-                    integrity::forget(self.db, name).await?;
+                    forget(&txn, name).await?;
+                    integrity::forget(&txn, name).await?;
                 }
             }
+            txn.commit().await?;
             return Ok(started.elapsed());
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
@@ -140,22 +224,22 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
         let result = async {
             let txn = self.db.begin().await?;
             let manager = SchemaManager::new(&txn);
+            run_logged(migration, &manager, direction).await?;
             match direction {
                 Direction::Up => {
-                    migration.up(&manager).await?;
                     record(&txn, name).await?;
                     integrity::record(&txn, name, checksum.as_deref(), ms(started)).await?;
                 }
                 Direction::Down => {
-                    migration.down(&manager).await?;
                     forget(&txn, name).await?;
                     integrity::forget(&txn, name).await?;
                 }
             }
             if sqlite {
-                check_foreign_keys(&txn).await?;
+                check_foreign_keys(&txn).await.map_err(Failure::Migration)?;
             }
-            txn.commit().await
+            txn.commit().await?;
+            Ok(())
         }
         .await;
         if sqlite {
@@ -167,8 +251,94 @@ impl<'a, M: MigratorTrait> Executor<'a, M> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Direction {
+/// Runs the migration itself, its statements captured for the error report.
+async fn run_logged(
+    migration: &dyn MigrationTrait,
+    manager: &SchemaManager<'_>,
+    direction: Direction,
+) -> Result<(), Failure> {
+    statement_log::start();
+    let ran = match direction {
+        Direction::Up => migration.up(manager).await,
+        Direction::Down => migration.down(manager).await,
+    };
+    statement_log::stop();
+    ran.map_err(Failure::Migration)
+}
+
+/// Why running a migration failed: its own statements, or recording it afterwards.
+enum Failure {
+    Migration(DbErr),
+    Bookkeeping(DbErr),
+}
+
+impl From<DbErr> for Failure {
+    fn from(err: DbErr) -> Self {
+        Failure::Bookkeeping(err)
+    }
+}
+
+/// What a person needs after a failed migration: which statement failed, and whether
+/// anything of the migration is left in the database.
+fn failure_report(
+    name: &str,
+    direction: Direction,
+    transactional: bool,
+    err: &DbErr,
+    statements: &[String],
+) -> String {
+    let verb = match direction {
+        Direction::Up => "migration",
+        Direction::Down => "reverting migration",
+    };
+    // Statements announce themselves before they run, so after a database error the
+    // last one is the one that failed.
+    let (ran, failed) = match err {
+        DbErr::Exec(_) | DbErr::Query(_) => match statements.split_last() {
+            Some((last, before)) => (before, Some(last)),
+            None => (statements, None),
+        },
+        _ => (statements, None),
+    };
+    let mut out = format!("{verb} {name} failed: {err}");
+    if let Some(statement) = failed {
+        out += &format!("\n  failing statement: {}", one_line(statement));
+    }
+    if transactional {
+        out += "\n  it was rolled back: nothing of it remains in the database.";
+    } else if ran.is_empty() {
+        out += "\n  none of its statements had run: nothing of it remains in the database.";
+    } else {
+        out += &format!(
+            "\n  this backend cannot roll back DDL; these {} statement(s) of it had already run and remain applied:",
+            ran.len()
+        );
+        for (i, statement) in ran.iter().enumerate() {
+            out += &format!("\n    {}. {}", i + 1, one_line(statement));
+        }
+        out += &match direction {
+            Direction::Up => format!(
+                "\n  undo them by hand, then `manage migrate --retry`; or complete the migration by hand, then `manage migrate {name} --fake`."
+            ),
+            Direction::Down => {
+                "\n  restore what they undid by hand, then rerun the rollback with --retry.".into()
+            }
+        };
+    }
+    out
+}
+
+/// A statement on one line, shortened past a screenful.
+fn one_line(statement: &str) -> String {
+    let flat = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(400) {
+        Some((cut, _)) => format!("{} ...", &flat[..cut]),
+        None => flat,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Direction {
     Up,
     Down,
 }
@@ -201,7 +371,8 @@ async fn record<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::D
         version: ActiveValue::Set(name.to_owned()),
         applied_at: ActiveValue::Set(applied_at),
     })
-    .exec(db)
+    // No RETURNING: nothing is read back, and a recording connection has no rows.
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

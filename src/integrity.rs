@@ -8,12 +8,19 @@
 
 use crate::executor::MigrationState;
 use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, Query, Table};
-use sea_orm::{ConnectionTrait, DbErr, StatementBuilder};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
+use sea_orm_migration::SchemaManager;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const TABLE: &str = "manage_migrations";
+
+/// `duration_ms` of a migration started on a backend without transactional DDL and
+/// not finished (killed, or failed part-way): part of it may be in the database.
+pub const APPLYING: i64 = -1;
+/// Likewise for a revert.
+pub const REVERTING: i64 = -2;
 
 /// The checksum of a migration file: SHA-256 of its text with line endings made `\n`,
 /// so a checkout on Windows does not look edited.
@@ -35,6 +42,7 @@ async fn exec<C: ConnectionTrait, S: StatementBuilder>(db: &C, stmt: &S) -> Resu
     db.execute(stmt).await.map(|_| ())
 }
 
+/// Creates the table; `record` and `forget` expect it.
 pub async fn install<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     let stmt = Table::create()
         .table(TABLE)
@@ -57,7 +65,6 @@ pub async fn record<C: ConnectionTrait>(
     checksum: Option<&str>,
     duration_ms: i64,
 ) -> Result<(), DbErr> {
-    install(db).await?;
     forget(db, name).await?;
     let stmt = Query::insert()
         .into_table(TABLE)
@@ -72,7 +79,6 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 pub async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), DbErr> {
-    install(db).await?;
     let stmt = Query::delete()
         .from_table(TABLE)
         .and_where(Expr::col("version").eq(name))
@@ -80,8 +86,11 @@ pub async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), DbErr>
     exec(db, &stmt).await
 }
 
-pub async fn records<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<String, Record>, DbErr> {
-    install(db).await?;
+/// Every record; none before anything was applied (reading creates nothing).
+pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>, DbErr> {
+    if !SchemaManager::new(db).has_table(TABLE).await? {
+        return Ok(BTreeMap::new());
+    }
     let stmt = Query::select()
         .columns(["version", "checksum", "duration_ms"])
         .from(TABLE)
@@ -100,6 +109,36 @@ pub async fn records<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<String, Reco
         .collect()
 }
 
+/// Migrations left part-way by a run that died or failed where DDL is not
+/// transactional, with what to do. Migrating further on top of them would build on
+/// an unknown state, so `migrate` and `rollback` refuse unless told to retry.
+pub fn interrupted(records: &BTreeMap<String, Record>) -> Vec<String> {
+    records
+        .iter()
+        .filter_map(|(name, record)| match record.duration_ms {
+            APPLYING => Some(format!(
+                "migration {name} stopped part-way while being applied, on a backend that cannot \
+                 roll back DDL: part of it may be in the database. Undo what of it ran, then \
+                 `manage migrate --retry`; or complete it by hand, then `manage migrate {name} --fake`"
+            )),
+            REVERTING => Some(format!(
+                "migration {name} stopped part-way while being reverted, on a backend that cannot \
+                 roll back DDL: part of it may already be undone. Restore what it had undone, then \
+                 rerun the rollback with --retry"
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Fails when a migration was left part-way, unless the user says it was repaired.
+pub fn refuse_interrupted(records: &BTreeMap<String, Record>, retry: bool) -> anyhow::Result<()> {
+    match interrupted(records).into_iter().next() {
+        Some(problem) if !retry => anyhow::bail!("{problem}"),
+        _ => Ok(()),
+    }
+}
+
 /// Integrity problems, each with what to do about it.
 pub fn problems(
     states: &[MigrationState],
@@ -107,7 +146,7 @@ pub fn problems(
     records: &BTreeMap<String, Record>,
     src: &Path,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = interrupted(records);
     for s in states.iter().filter(|s| s.applied_at.is_some()) {
         let file = src.join(format!("{}.rs", s.name));
         let now = checksum(&file);

@@ -16,9 +16,11 @@ pub mod integrity;
 pub mod introspect;
 pub mod lock;
 pub mod project;
+pub mod recorder;
 pub mod rollback;
 pub mod schema;
 pub mod sql;
+mod statement_log;
 mod ui;
 
 pub use entities::Entities;

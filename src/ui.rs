@@ -34,6 +34,19 @@ pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal() && Term::stderr().is_term()
 }
 
+/// Awaits `work` behind a spinner labelled `label` when stderr is a terminal.
+pub async fn while_running<T>(label: &str, work: impl Future<Output = T>) -> T {
+    if !Term::stderr().is_term() {
+        return work.await;
+    }
+    let spinner = indicatif::ProgressBar::new_spinner().with_message(label.to_string());
+    // Ticks from a thread of its own: the runtime is busy with the migration.
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = work.await;
+    spinner.finish_and_clear();
+    out
+}
+
 /// Asks a yes/no question (default no). Refuses without a TTY: `hint` says how to answer.
 pub fn confirm(question: &str, hint: &str) -> Result<bool> {
     if !is_interactive() {

@@ -2,13 +2,15 @@
 
 use crate::cli::{Format, Migrate};
 use crate::config::DbUrl;
-use crate::executor::{Executor, MigrationState};
+use crate::executor::{Direction, Executor, MigrationState};
 use crate::lock::Lock;
+use crate::recorder::{self, Recording};
 use crate::{Context, history, integrity, ui};
 use anyhow::{Result, bail};
 use console::style;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ enum Step {
 pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect_waiting(Duration::from_secs(args.wait)).await?;
-    if args.plan {
+    if args.plan || args.sql {
         return run::<M>(ctx, &url, &db, args).await;
     }
     // Held from reading what is pending to recording what was applied.
@@ -38,41 +40,14 @@ async fn run<M: MigratorTrait>(
     let executor = Executor::<M>::new(db).sources(src.clone());
     let states = executor.states().await?;
     let records = integrity::records(db).await?;
-    for problem in integrity::problems(&states, &[], &records, &src) {
-        ui::warn(&problem);
-    }
+    let steps = steps(&states, args.target.as_deref())?;
 
-    let steps: Vec<Step> = match &args.target {
-        None => states
-            .iter()
-            .filter(|s| s.applied_at.is_none())
-            .map(|s| Step::Apply(s.name.clone()))
-            .collect(),
-        Some(target) => {
-            let at = resolve(&states, target)?;
-            if states[at].applied_at.is_some() {
-                states[at + 1..]
-                    .iter()
-                    .rev()
-                    .filter(|s| s.applied_at.is_some())
-                    .map(|s| Step::Revert(s.name.clone()))
-                    .collect()
-            } else {
-                states[..=at]
-                    .iter()
-                    .filter(|s| s.applied_at.is_none())
-                    .map(|s| Step::Apply(s.name.clone()))
-                    .collect()
-            }
-        }
-    };
-
-    if steps.is_empty() {
-        println!("No migrations to apply: {} is up to date.", url.describe());
-        return Ok(ExitCode::SUCCESS);
-    }
     if args.plan {
-        println!("Planned operations for {}:", url.describe());
+        if steps.is_empty() {
+            println!("No migrations to apply: {} is up to date.", url.describe());
+        } else {
+            println!("Planned operations for {}:", url.describe());
+        }
         for step in &steps {
             match step {
                 Step::Apply(name) => println!("  apply   {name}"),
@@ -81,14 +56,93 @@ async fn run<M: MigratorTrait>(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if args.sql {
+        print!(
+            "{}",
+            sql::<M>(db.get_database_backend(), &src, &steps).await?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    for problem in integrity::problems(&states, &[], &records, &src) {
+        ui::warn(&problem);
+    }
+    integrity::refuse_interrupted(&records, args.retry)?;
+    if steps.is_empty() {
+        println!("No migrations to apply: {} is up to date.", url.describe());
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("Migrating {}", url.describe());
     for step in &steps {
         match step {
-            Step::Apply(name) => report("Applied", name, executor.apply(name).await?),
-            Step::Revert(name) => report("Reverted", name, executor.revert(name).await?),
+            Step::Apply(name) if args.fake => {
+                executor.fake(name, Direction::Up).await?;
+                println!("  {} {name}", style("Faked").yellow());
+            }
+            Step::Revert(name) if args.fake => {
+                executor.fake(name, Direction::Down).await?;
+                println!("  {} {name} (reverted)", style("Faked").yellow());
+            }
+            Step::Apply(name) => {
+                let took = ui::while_running(name, executor.apply(name)).await?;
+                report("Applied", name, took);
+            }
+            Step::Revert(name) => {
+                let took = ui::while_running(name, executor.revert(name)).await?;
+                report("Reverted", name, took);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What moving to `target` (or to the latest migration) takes, in order.
+fn steps(states: &[MigrationState], target: Option<&str>) -> Result<Vec<Step>> {
+    let Some(target) = target else {
+        return Ok(states
+            .iter()
+            .filter(|s| s.applied_at.is_none())
+            .map(|s| Step::Apply(s.name.clone()))
+            .collect());
+    };
+    let at = resolve(states, target)?;
+    Ok(if states[at].applied_at.is_some() {
+        states[at + 1..]
+            .iter()
+            .rev()
+            .filter(|s| s.applied_at.is_some())
+            .map(|s| Step::Revert(s.name.clone()))
+            .collect()
+    } else {
+        states[..=at]
+            .iter()
+            .filter(|s| s.applied_at.is_none())
+            .map(|s| Step::Apply(s.name.clone()))
+            .collect()
+    })
+}
+
+/// The statements `steps` would run, bookkeeping included, as a script: the same
+/// executor runs each step against a connection that only records.
+async fn sql<M: MigratorTrait>(backend: DbBackend, src: &Path, steps: &[Step]) -> Result<String> {
+    let mut out = String::new();
+    for step in steps {
+        let recording = Recording::new(backend);
+        let executor = Executor::<M>::new(&recording.db).sources(src.to_path_buf());
+        match step {
+            Step::Apply(name) => {
+                executor.apply(name).await?;
+                out += &format!("-- apply {name}\n");
+            }
+            Step::Revert(name) => {
+                executor.revert(name).await?;
+                out += &format!("-- revert {name}\n");
+            }
+        }
+        out += &recorder::script(&recording.finish());
+        out += "\n";
+    }
+    Ok(out)
 }
 
 pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
@@ -118,6 +172,41 @@ pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> 
         }
         let touches = history::touches_line(&s.name, &facts);
         println!("      {}", style(touches).dim());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn current<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
+    let url = ctx.db_url()?;
+    let db = url.connect().await?;
+    let states = states::<M>(&db).await?;
+    let current = states.iter().rev().find(|s| s.applied_at.is_some());
+    let pending: Vec<&str> = states
+        .iter()
+        .filter(|s| s.applied_at.is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    if format == Format::Json {
+        let json = serde_json::json!({
+            "database": url.describe(),
+            "current": current.map(|s| &s.name),
+            "applied_at": current.and_then(|s| s.applied_at),
+            "head": states.last().map(|s| &s.name),
+            "pending": pending,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match current {
+        None => println!("No migration is applied to {}.", url.describe()),
+        Some(s) if pending.is_empty() => println!("{} {}", s.name, style("(head)").green()),
+        Some(s) => println!("{}", s.name),
+    }
+    if !pending.is_empty() {
+        println!(
+            "{}",
+            style(format!("{} pending: {}", pending.len(), pending.join(", "))).yellow()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod makemigrations;
 mod migrate;
 mod questions;
 mod rollback;
+mod sqlmigrate;
 
 use crate::Context;
 use crate::cli::Command;
@@ -18,6 +19,8 @@ pub async fn dispatch<M: MigratorTrait>(ctx: &Context, command: Command) -> Resu
         Command::Makemigrations(args) => makemigrations::run::<M>(ctx, &args).await,
         Command::Migrate(args) => migrate::migrate::<M>(ctx, &args).await,
         Command::Rollback(args) => rollback::rollback::<M>(ctx, &args).await,
+        Command::Sqlmigrate(args) => sqlmigrate::sqlmigrate::<M>(ctx, &args).await,
+        Command::Current(args) => migrate::current::<M>(ctx, args.format).await,
         Command::History(args) => rollback::history::<M>(ctx, &args).await,
         Command::Showmigrations(args) => migrate::showmigrations::<M>(ctx, args.format).await,
         Command::Check(args) => check::check::<M>(ctx, args.format).await,

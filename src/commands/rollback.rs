@@ -7,7 +7,7 @@ use crate::executor::{Executor, MigrationState};
 use crate::history::{self, Facts};
 use crate::lock::Lock;
 use crate::rollback::{self as planner, Step};
-use crate::{Context, ui};
+use crate::{Context, integrity, ui};
 use anyhow::{Result, bail};
 use console::style;
 use sea_orm::DatabaseConnection;
@@ -119,6 +119,7 @@ async fn run<M: MigratorTrait>(
     if args.dry_run || steps.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
+    integrity::refuse_interrupted(&integrity::records(db).await?, args.retry)?;
     if !args.yes
         && !ui::confirm(
             "Revert these migrations?",
@@ -164,7 +165,7 @@ fn latest(
 pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<ExitCode> {
     let db = ctx.db_url()?.connect().await?;
     let states = Executor::<M>::new(&db).states().await?;
-    let records = crate::integrity::records(&db).await?;
+    let records = integrity::records(&db).await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let wanted: Option<BTreeSet<String>> = args

@@ -1,6 +1,6 @@
 //! A throwaway project, built from this repository's engine, whose models a test edits.
 //!
-//! Its binary is `manage-scenario` (the same `src/main.rs` and `src/lib.rs`, linked with
+//! Its binary is `manage-<label>` (the same `src/main.rs` and `src/lib.rs`, linked with
 //! the scenario's models and migrations) and it shares this repository's target
 //! directory, so only the scenario's own crates are compiled.
 
@@ -30,10 +30,13 @@ impl Scenario {
         fs::create_dir_all(dir.join("models/src")).unwrap();
         fs::create_dir_all(dir.join("migrations/src")).unwrap();
 
+        // Scenarios build side by side in one target directory: each binary is named
+        // after its label.
+        let bin_name = format!("manage-{label}");
         let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
         let manifest = manifest
-            .replacen("name = \"manage\"", "name = \"manage-scenario\"", 1)
-            .replacen("default-run = \"manage\"", "default-run = \"manage-scenario\"", 1)
+            .replacen("name = \"manage\"", &format!("name = \"{bin_name}\""), 1)
+            .replacen("default-run = \"manage\"", &format!("default-run = \"{bin_name}\""), 1)
             .replacen(
                 "models = { path = \"models\" }",
                 &format!("models = {{ path = \"models\", package = \"{label}-models\" }}"),
@@ -47,7 +50,7 @@ impl Scenario {
             .replacen(
                 "\n[dependencies]\n",
                 &format!(
-                    "\n[lib]\nname = \"manage\"\npath = {:?}\n\n[[bin]]\nname = \"manage-scenario\"\npath = {:?}\n\n[dependencies]\n",
+                    "\n[lib]\nname = \"manage\"\npath = {:?}\n\n[[bin]]\nname = \"{bin_name}\"\npath = {:?}\n\n[dependencies]\n",
                     repo.join("src/lib.rs").display().to_string(),
                     repo.join("src/main.rs").display().to_string(),
                 ),
@@ -77,7 +80,7 @@ impl Scenario {
             .unwrap();
         }
         fs::write(dir.join("migrations/src/lib.rs"), EMPTY_MIGRATOR).unwrap();
-        let bin = target_dir().join("debug/manage-scenario");
+        let bin = target_dir().join("debug").join(&bin_name);
         Scenario { dir, bin }
     }
 
@@ -97,7 +100,8 @@ impl Scenario {
     pub fn build(&self) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = Command::new(cargo)
-            .args(["build", "--quiet", "--offline", "--bin", "manage-scenario"])
+            .args(["build", "--quiet", "--offline", "--bin"])
+            .arg(self.bin.file_name().unwrap())
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", target_dir())
             .output()

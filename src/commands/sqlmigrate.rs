@@ -1,0 +1,69 @@
+//! `manage sqlmigrate`: a migration's SQL for the configured backend, from a
+//! connection that records instead of executing. No database is needed.
+
+use super::migrate::resolve;
+use crate::Context;
+use crate::cli::SqlMigrate;
+use crate::executor::MigrationState;
+use crate::recorder::{self, Recording};
+use anyhow::{Result, anyhow};
+use sea_orm::DbBackend;
+use sea_orm_migration::{MigratorTrait, SchemaManager};
+use std::process::ExitCode;
+
+pub async fn sqlmigrate<M: MigratorTrait>(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
+    let url = ctx.db_url()?;
+    let backend = url
+        .backend()
+        .ok_or_else(|| anyhow!("cannot tell the backend from {}", url.describe()))?;
+    let migrations = M::migrations();
+    let states: Vec<MigrationState> = migrations
+        .iter()
+        .map(|m| MigrationState {
+            name: m.name().to_string(),
+            applied_at: None,
+        })
+        .collect();
+    let migration = &migrations[resolve(&states, &args.name)?];
+    let name = migration.name();
+
+    let recording = Recording::new(backend);
+    let manager = SchemaManager::new(&recording.db);
+    let ran = if args.down {
+        migration.down(&manager).await
+    } else {
+        migration.up(&manager).await
+    };
+    ran.map_err(|e| anyhow!("{name} could not be run against a recording connection: {e}"))?;
+    let statements = recording.finish();
+
+    let transactional = migration
+        .use_transaction()
+        .unwrap_or(matches!(backend, DbBackend::Postgres | DbBackend::Sqlite));
+    println!(
+        "-- {name} ({}), as `manage migrate` runs it on {}",
+        if args.down { "down" } else { "up" },
+        backend_name(backend)
+    );
+    if statements.is_empty() {
+        println!("-- (no statements)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if transactional {
+        println!("BEGIN;");
+    }
+    print!("{}", recorder::script(&statements));
+    if transactional {
+        println!("COMMIT;");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backend_name(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "PostgreSQL",
+        DbBackend::MySql => "MySQL/MariaDB",
+        DbBackend::Sqlite => "SQLite",
+        _ => "this backend",
+    }
+}

@@ -1,0 +1,301 @@
+//! Interrupted runs. `manage migrate` is killed with SIGKILL at random points of a
+//! multi-migration run, 20 times per backend; and a PostgreSQL server of the test's
+//! own is stopped mid-run. Where DDL is transactional (PostgreSQL, SQLite) the
+//! database must always be at a migration boundary and a re-run must complete; on
+//! MySQL/MariaDB a migration cut part-way is reported, and completes with `--retry`
+//! once its leftovers are undone.
+
+mod support;
+
+use sea_orm::{ConnectionTrait, Database};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+use support::db::{self, Backend, TestDb, block_on};
+use support::scenario::Scenario;
+use support::server::OwnServer;
+
+const MIGRATIONS: usize = 12;
+const BATCHES: usize = 6;
+const ROWS: usize = 300;
+const TRIALS: usize = 20;
+
+/// A migration that creates `crash_<n>` and fills it in several statements, so a
+/// kill can land between any two of them.
+fn migration_source(n: usize) -> String {
+    format!(
+        r#"use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {{
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE TABLE crash_{n} (id INTEGER NOT NULL PRIMARY KEY, payload VARCHAR(40) NOT NULL)",
+        )
+        .await?;
+        for batch in 0..{BATCHES} {{
+            let rows: Vec<String> = (0..{ROWS})
+                .map(|i| format!("({{}}, 'payload {{}}')", batch * {ROWS} + i, i))
+                .collect();
+            db.execute_unprepared(&format!(
+                "INSERT INTO crash_{n} (id, payload) VALUES {{}}",
+                rows.join(", ")
+            ))
+            .await?;
+        }}
+        Ok(())
+    }}
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP TABLE crash_{n}").await?;
+        Ok(())
+    }}
+}}
+"#
+    )
+}
+
+/// The scenario project with MIGRATIONS hand-written migrations, built.
+fn scenario() -> Scenario {
+    let s = Scenario::new("crash");
+    let names: Vec<String> = (1..=MIGRATIONS)
+        .map(|n| format!("m20260101_{:06}_crash_{n}", n))
+        .collect();
+    let mut lib = String::from("pub use sea_orm_migration::prelude::*;\n\n");
+    for name in &names {
+        lib += &format!("mod {name};\n");
+    }
+    lib += "\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n";
+    for name in &names {
+        lib += &format!("            Box::new({name}::Migration),\n");
+    }
+    lib += "        ]\n    }\n}\n";
+    std::fs::write(s.path("migrations/src/lib.rs"), lib).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(
+            s.path(&format!("migrations/src/{name}.rs")),
+            migration_source(i + 1),
+        )
+        .unwrap();
+    }
+    s.build();
+    s
+}
+
+/// How far the database got: the number of recorded migrations, and for each table
+/// its row count or None when it does not exist.
+fn state(url: &str) -> (usize, Vec<Option<i64>>) {
+    block_on(async {
+        let db = Database::connect(url).await.unwrap();
+        let count = |sql: String| {
+            let db = &db;
+            async move {
+                let backend = db.get_database_backend();
+                let row = db
+                    .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+                    .await
+                    .ok()??;
+                row.try_get_by_index::<i64>(0).ok()
+            }
+        };
+        let applied = count("SELECT COUNT(*) FROM seaql_migrations".into())
+            .await
+            .unwrap_or(0) as usize;
+        let mut tables = Vec::new();
+        for n in 1..=MIGRATIONS {
+            tables.push(count(format!("SELECT COUNT(*) FROM crash_{n}")).await);
+        }
+        db.close().await.unwrap();
+        (applied, tables)
+    })
+}
+
+/// Whether the database is exactly after its first `applied` migrations.
+fn at_boundary(applied: usize, tables: &[Option<i64>]) -> bool {
+    let full = (BATCHES * ROWS) as i64;
+    tables[..applied].iter().all(|t| *t == Some(full))
+        && tables[applied..].iter().all(Option::is_none)
+}
+
+fn migrate(s: &Scenario, url: &str, extra: &[&str]) -> support::Run {
+    let mut args = vec!["--database-url", url, "migrate", "--lock-timeout", "60"];
+    args.extend_from_slice(extra);
+    s.manage(&args)
+}
+
+/// A small xorshift generator: reproducible from the seed it prints.
+struct Rng(u64);
+
+impl Rng {
+    fn from_clock() -> Rng {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+            | 1;
+        let seed = std::env::var("CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(seed);
+        eprintln!("crash trials: CRASH_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+#[test]
+fn kill_9_at_random_points_leaves_a_boundary_and_a_rerun_completes() {
+    let s = scenario();
+    let mut rng = Rng::from_clock();
+    for backend in db::ALL {
+        // How long a whole run takes here, to spread the kills over it.
+        let Some(calibration) = TestDb::create(backend, "crashcal") else {
+            continue;
+        };
+        let started = Instant::now();
+        migrate(&s, &calibration.url, &[]).ok();
+        let whole = started.elapsed();
+        drop(calibration);
+
+        let mut mid_run = 0;
+        let mut cut_part_way = 0;
+        for trial in 0..TRIALS {
+            let t = TestDb::create(backend, "crash").unwrap();
+            let delay = Duration::from_millis(rng.below(whole.as_millis() as u64 + 1));
+            let mut child = Command::new(&s.bin)
+                .args(["--database-url", &t.url, "migrate"])
+                .current_dir(s.root())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(delay);
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+
+            let (applied, tables) = state(&t.url);
+            let when = format!("{} trial {trial}, killed after {delay:?}", backend.name());
+            if (1..MIGRATIONS).contains(&applied) {
+                mid_run += 1;
+            }
+            if backend == Backend::MySql {
+                let rerun = migrate(&s, &t.url, &[]);
+                if rerun.code != 0 {
+                    // Cut inside a migration: reported, then undone by hand and retried.
+                    cut_part_way += 1;
+                    assert!(
+                        rerun
+                            .stderr
+                            .contains("stopped part-way while being applied"),
+                        "{when}: {}",
+                        rerun.stderr
+                    );
+                    let next = applied + 1;
+                    block_on(async {
+                        let db = Database::connect(&t.url).await.unwrap();
+                        db.execute_unprepared(&format!("DROP TABLE IF EXISTS crash_{next}"))
+                            .await
+                            .unwrap();
+                        db.close().await.unwrap();
+                    });
+                    migrate(&s, &t.url, &["--retry"]).ok();
+                }
+            } else {
+                assert!(
+                    at_boundary(applied, &tables),
+                    "{when}: not at a migration boundary: {applied} recorded, tables {tables:?}"
+                );
+                migrate(&s, &t.url, &[]).ok();
+            }
+            let (applied, tables) = state(&t.url);
+            assert!(
+                applied == MIGRATIONS && at_boundary(applied, &tables),
+                "{when}: the re-run did not complete: {applied} recorded, tables {tables:?}"
+            );
+        }
+        eprintln!(
+            "{}: {TRIALS} kills over a {whole:?} run; {mid_run} left some but not all migrations applied{}",
+            backend.name(),
+            if backend == Backend::MySql {
+                format!(", {cut_part_way} cut inside a migration")
+            } else {
+                String::new()
+            }
+        );
+        assert!(mid_run > 0, "no kill landed mid-run on {}", backend.name());
+    }
+}
+
+#[test]
+fn postgres_server_stopped_mid_run_gives_a_clear_error_and_a_rerun_completes() {
+    let Some(mut server) = OwnServer::postgres() else {
+        eprintln!("SKIPPED: cannot start a PostgreSQL server of the test's own here");
+        return;
+    };
+    let s = scenario();
+    let admin = server.url.clone();
+    let create = |name: &str| {
+        block_on(async {
+            let db = Database::connect(&admin).await.unwrap();
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            db.close().await.unwrap();
+        });
+        format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+    };
+    let calibration = create("calibration");
+    let started = Instant::now();
+    migrate(&s, &calibration, &[]).ok();
+    let whole = started.elapsed();
+
+    let url = create("app");
+    let child = Command::new(&s.bin)
+        .args(["--database-url", &url, "migrate"])
+        .current_dir(s.root())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(whole / 2);
+    server.kill();
+    let out = support::Run::from_output(child.wait_with_output().unwrap());
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with("error: ") && !out.stderr.contains("panicked"),
+        "{}",
+        out.stderr
+    );
+
+    // Unreachable now: the same clear message as any unreachable server.
+    let down = migrate(&s, &url, &[]).expect(1);
+    assert!(down.stderr.contains("127.0.0.1"), "{}", down.stderr);
+
+    server.start();
+    let (applied, tables) = state(&url);
+    assert!(
+        at_boundary(applied, &tables),
+        "not at a boundary after the crash: {applied} recorded, tables {tables:?}\n{}",
+        out.stderr
+    );
+    let crashed_at = applied;
+    migrate(&s, &url, &[]).ok();
+    let (applied, tables) = state(&url);
+    assert!(applied == MIGRATIONS && at_boundary(applied, &tables));
+    eprintln!(
+        "server stopped {:?} into a {whole:?} run, {crashed_at} applied by then; error: {}",
+        whole / 2,
+        out.stderr.lines().next().unwrap_or("")
+    );
+}

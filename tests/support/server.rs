@@ -1,0 +1,141 @@
+//! A database server of the test's own, on a free port, that a test may stop and
+//! start again. Needs the server binaries and (as root) `runuser` to start
+//! PostgreSQL as its own user; `None` when the machine cannot.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct OwnServer {
+    pub url: String,
+    dir: tempfile::TempDir,
+    port: u16,
+    process: Option<Child>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn postgres_bin(name: &str) -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin").join(name)))
+        .filter(|p| p.exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+/// PostgreSQL refuses to run as root: run it as the `postgres` account then.
+fn as_postgres(program: &Path) -> Command {
+    let root = is_root();
+    if root {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+impl OwnServer {
+    /// A new PostgreSQL cluster, started, with trust authentication.
+    pub fn postgres() -> Option<OwnServer> {
+        let initdb = postgres_bin("initdb")?;
+        let dir = tempfile::Builder::new()
+            .prefix("manage-pg-")
+            .tempdir()
+            .ok()?;
+        if is_root() {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                return None;
+            }
+        }
+        let init = as_postgres(&initdb)
+            .args(["-A", "trust", "-U", "postgres", "-D"])
+            .arg(dir.path().join("data"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        if !init.success() {
+            return None;
+        }
+        let port = free_port();
+        let mut server = OwnServer {
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            dir,
+            port,
+            process: None,
+        };
+        server.start();
+        Some(server)
+    }
+
+    pub fn start(&mut self) {
+        let postgres = postgres_bin("postgres").unwrap();
+        let child = as_postgres(&postgres)
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+            ])
+            .arg("-k")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.process = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "own PostgreSQL did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the server the hard way (immediate shutdown: no checkpoint, every
+    /// connection cut, crash recovery at the next start), as a crash would.
+    pub fn kill(&mut self) {
+        let Some(mut child) = self.process.take() else {
+            return;
+        };
+        let _ = as_postgres(&postgres_bin("pg_ctl").unwrap())
+            .args(["stop", "-m", "immediate", "-D"])
+            .arg(self.dir.path().join("data"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
