@@ -90,10 +90,20 @@ pub enum Command {
     )]
     Check(ListFormat),
 
+    /// Print a shell completion script
+    #[command(after_help = "Examples:\n  \
+        manage completions bash > ~/.local/share/bash-completion/completions/manage\n  \
+        manage completions zsh > ~/.zfunc/_manage\n  \
+        manage completions fish > ~/.config/fish/completions/manage.fish")]
+    Completions(CompletionsArgs),
+
     /// Print a schema: the models', the snapshot's, or the database's
     #[command(after_help = "Examples:\n  \
         manage schema                     the models' schema as JSON\n  \
-        manage schema --from database     the connected database's schema")]
+        manage schema --from database     the connected database's schema\n  \
+        manage schema --format mermaid    an ER diagram (renders on GitHub)\n  \
+        manage schema --format dot | dot -Tpng -o schema.png\n  \
+        manage schema --format sql        CREATE statements for the configured backend")]
     Schema(SchemaArgs),
 }
 
@@ -164,6 +174,11 @@ pub struct Migrate {
     /// Wait up to SECS for another process migrating the same database
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub lock_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -255,7 +270,14 @@ pub enum Source {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaFormat {
+    /// The normalized schema, as the snapshot stores it
     Json,
+    /// An ER diagram for Mermaid (`erDiagram`)
+    Mermaid,
+    /// An ER diagram for Graphviz
+    Dot,
+    /// CREATE statements for the configured backend
+    Sql,
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ pub mod codegen;
 mod commands;
 pub mod compare;
 pub mod config;
+pub mod ddl;
+pub mod diagram;
 pub mod diff;
 pub mod entities;
 pub mod executor;
@@ -47,6 +49,10 @@ impl Context {
 /// used when the working directory is outside any project.
 pub fn run<M: MigratorTrait>(entities: Entities, root: &Path) -> ExitCode {
     let cli = cli::Cli::parse();
+    if let cli::Command::Completions(args) = &cli.command {
+        // Needs no project and no database.
+        return commands::completions(args.shell);
+    }
     let outcome = (|| {
         let cwd = std::env::current_dir()?;
         let project = project::Project::find(&cwd, root)?;

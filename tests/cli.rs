@@ -66,6 +66,9 @@ fn help_shows_every_command_with_examples() {
         "history",
         "check",
         "schema",
+        "sqlmigrate",
+        "current",
+        "completions",
     ] {
         assert!(
             out.stdout.contains(command),
@@ -638,4 +641,291 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
             out.stderr
         );
     }
+}
+
+/// Runs `manage` in `dir` against `url`.
+fn at(dir: &Path, url: &str, args: &[&str]) -> Run {
+    let mut full = vec!["--database-url", url];
+    full.extend_from_slice(args);
+    manage(dir, &full)
+}
+
+#[test]
+fn makemigration_sh_answers_a_rename_in_a_terminal_and_ctrl_c_writes_nothing() {
+    let dir = project_with_scripts();
+    manage(dir.path(), &["makemigrations", "-m", "first"]).ok();
+    // The snapshot says `full_name` where the models say `name`: a rename question.
+    let users = dir.path().join("migrations/schema/tables/users.json");
+    let snapshot = fs::read_to_string(&users).unwrap();
+    assert!(snapshot.contains("\"name\": \"name\""));
+    fs::write(
+        &users,
+        snapshot.replace("\"name\": \"name\"", "\"name\": \"full_name\""),
+    )
+    .unwrap();
+    let drive = |pairs: &[&str]| {
+        let out = std::process::Command::new("python3")
+            .arg(support::repo_root().join("tests/support/drive_tty.py"))
+            .arg(dir.path())
+            .args(pairs)
+            .arg("--")
+            .arg(dir.path().join("makemigration.sh"))
+            .env("MANAGE_BIN", bin())
+            .output()
+            .unwrap();
+        Run::from_output(out)
+    };
+
+    // Ctrl-C at the message prompt, after answering the question: nothing written.
+    let before = files(dir.path());
+    let out = drive(&[
+        "Did you rename `users.full_name` to `users.name`?",
+        "y",
+        "Migration message",
+        "half\\x03",
+    ]);
+    assert_ne!(out.code, 99, "a prompt never appeared: {}", out.stdout);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert_eq!(files(dir.path()), before);
+
+    let out = drive(&[
+        "Did you rename `users.full_name` to `users.name`?",
+        "y",
+        "Migration message",
+        "rename the user's name\\r",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let written = files(&dir.path().join("migrations/src"))
+        .into_iter()
+        .find(|f| f.ends_with("_rename_the_user_s_name.rs"))
+        .unwrap_or_else(|| panic!("no migration written: {}", out.stdout));
+    let code = fs::read_to_string(dir.path().join("migrations/src").join(written)).unwrap();
+    assert!(
+        code.contains("rename_column") && !code.contains("drop_column"),
+        "{code}"
+    );
+}
+
+#[test]
+fn sqlmigrate_prints_each_backends_sql_without_a_database() {
+    let dir = empty_project();
+    // Nothing listens on port 1: the SQL must come without connecting.
+    let sql = |url: &str, args: &[&str]| at(dir.path(), url, args).ok().stdout;
+    let pg = sql(
+        "postgres://app:secret@127.0.0.1:1/app",
+        &["sqlmigrate", "initial"],
+    );
+    assert!(
+        pg.contains("BEGIN;\nCREATE TYPE \"event_status\" AS ENUM"),
+        "{pg}"
+    );
+    assert!(
+        pg.contains("CREATE TABLE \"users\"") && pg.ends_with("COMMIT;\n"),
+        "{pg}"
+    );
+    assert!(!pg.contains("secret"));
+    let my = sql("mysql://root@127.0.0.1:1/app", &["sqlmigrate", "initial"]);
+    assert!(
+        my.contains("CREATE TABLE `users`") && !my.contains("BEGIN"),
+        "{my}"
+    );
+    assert!(
+        my.contains("ENUM('draft', 'published', 'cancelled')"),
+        "{my}"
+    );
+    let lite = sql("sqlite://app.db", &["sqlmigrate", "initial", "--down"]);
+    assert!(lite.contains("DROP TABLE \"attendees\";"), "{lite}");
+    assert!(
+        !dir.path().join("app.db").exists(),
+        "sqlmigrate created a database"
+    );
+    let out = at(dir.path(), "sqlite://app.db", &["sqlmigrate", "nope"]).expect(1);
+    assert!(
+        out.stderr.contains("no migration matches `nope`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn migrate_sql_fake_and_current_on_every_backend() {
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "fake") else {
+            continue;
+        };
+        let dir = project_like_repo();
+        let url = db.url.as_str();
+        let current = |dir: &Path| {
+            let out = at(dir, url, &["current", "--format", "json"]).ok();
+            serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()
+        };
+        let tables = |dir: &Path| {
+            let out = at(dir, url, &["schema", "--from", "database"]).ok();
+            let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            schema["tables"].as_object().map_or(0, |t| t.len())
+        };
+        let name = current(dir.path())["head"].as_str().unwrap().to_string();
+        assert!(current(dir.path())["current"].is_null());
+
+        // --sql: everything that would run, bookkeeping included; nothing runs.
+        let sql = at(dir.path(), url, &["migrate", "--sql"]).ok().stdout;
+        assert!(sql.contains(&format!("-- apply {name}")), "{sql}");
+        assert!(
+            sql.contains("CREATE TABLE") && sql.contains("seaql_migrations"),
+            "{sql}"
+        );
+        assert!(current(dir.path())["current"].is_null());
+        assert_eq!(
+            tables(dir.path()),
+            0,
+            "{}: --sql changed the database",
+            backend.name()
+        );
+
+        // --fake: recorded, not run; check then sees the database lacks the tables.
+        let out = at(dir.path(), url, &["migrate", "--fake"]).ok();
+        assert!(
+            out.stdout.contains(&format!("Faked {name}")),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(current(dir.path())["current"], name.as_str());
+        assert_eq!(current(dir.path())["pending"], serde_json::json!([]));
+        assert_eq!(tables(dir.path()), 0);
+        at(dir.path(), url, &["check"]).expect(1);
+        let human = at(dir.path(), url, &["current"]).ok();
+        assert!(
+            human.stdout.contains(&format!("{name} (head)")),
+            "{}",
+            human.stdout
+        );
+    }
+}
+
+#[test]
+fn schema_as_sql_builds_what_the_migrations_build_on_every_backend() {
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "schemasql") else {
+            continue;
+        };
+        let dir = project_like_repo();
+        let url = db.url.as_str();
+        let script = at(dir.path(), url, &["schema", "--format", "sql"])
+            .ok()
+            .stdout;
+        support::db::block_on(async {
+            use sea_orm::ConnectionTrait;
+            let conn = sea_orm::Database::connect(url).await.unwrap();
+            for statement in script.split(";\n").filter(|s| !s.trim().is_empty()) {
+                conn.execute_unprepared(statement)
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {statement}: {e}", backend.name()));
+            }
+            conn.close().await.unwrap();
+        });
+        // Recorded as migrated, the database built from the script has no drift.
+        at(dir.path(), url, &["migrate", "--fake"]).ok();
+        let out = at(dir.path(), url, &["check"]);
+        assert_eq!(out.code, 0, "{}: {}\n{script}", backend.name(), out.stdout);
+    }
+}
+
+#[test]
+fn schema_diagrams_name_every_table_and_relation_and_dot_renders() {
+    let dir = empty_project();
+    let mermaid = manage(dir.path(), &["schema", "--format", "mermaid"])
+        .ok()
+        .stdout;
+    assert!(mermaid.starts_with("erDiagram\n"), "{mermaid}");
+    assert!(mermaid.contains("integer id PK"), "{mermaid}");
+    assert!(mermaid.contains("varchar email UK"), "{mermaid}");
+    assert!(
+        mermaid.contains("users ||--o{ events : \"organizer_id\""),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("integer event_id PK, FK"), "{mermaid}");
+
+    let dot = manage(dir.path(), &["schema", "--format", "dot"])
+        .ok()
+        .stdout;
+    assert!(dot.contains("\"events\":c1 -> \"users\":c0"), "{dot}");
+    let png = dir.path().join("schema.png");
+    let rendered = std::process::Command::new("dot")
+        .args(["-Tpng", "-o"])
+        .arg(&png)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(dot.as_bytes())?;
+            child.wait()
+        });
+    match rendered {
+        Ok(status) => {
+            assert!(status.success(), "graphviz rejected the DOT:\n{dot}");
+            let bytes = fs::read(&png).unwrap();
+            assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 1000);
+        }
+        Err(e) => {
+            let line =
+                format!("SKIPPED: graphviz `dot` not runnable ({e}); scripts/test installs it");
+            eprintln!("!!!!!!!! {line}");
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish_outside_any_project() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = manage(dir.path(), &["completions", shell]).ok();
+        assert!(
+            out.stdout.contains("makemigrations") && out.stdout.contains("sqlmigrate"),
+            "{shell}: {}",
+            out.stdout
+        );
+    }
+    manage(dir.path(), &["completions", "tcsh"]).expect(2);
+}
+
+#[test]
+fn migrate_sh_waits_for_a_database_that_starts_late() {
+    let Some(mut server) = support::server::OwnServer::postgres() else {
+        eprintln!("SKIPPED: cannot start a PostgreSQL server of the test's own here");
+        return;
+    };
+    let admin = server.url.clone();
+    support::db::block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&admin).await.unwrap();
+        db.execute_unprepared("CREATE DATABASE late").await.unwrap();
+        db.close().await.unwrap();
+    });
+    let url = format!("{}/late", admin.rsplit_once('/').unwrap().0);
+    server.kill();
+
+    let dir = project_with_scripts();
+    let started = std::time::Instant::now();
+    let child = std::process::Command::new(dir.path().join("migrate.sh"))
+        .current_dir(dir.path())
+        .env("MANAGE_BIN", bin())
+        .env("MANAGE_DB_WAIT", "60")
+        .env("DATABASE_URL", &url)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    server.start();
+    let out = Run::from_output(child.wait_with_output().unwrap()).ok();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(3));
+    assert!(
+        out.stderr.contains("waiting for the database"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("Applied"), "{}", out.stdout);
 }

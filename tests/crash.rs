@@ -59,9 +59,10 @@ impl MigrationTrait for Migration {{
     )
 }
 
-/// The scenario project with MIGRATIONS hand-written migrations, built.
-fn scenario() -> Scenario {
-    let s = Scenario::new("crash");
+/// The scenario project with MIGRATIONS hand-written migrations, built. Tests run
+/// in parallel, so each has a project (`label`) of its own.
+fn scenario(label: &str) -> Scenario {
+    let s = Scenario::new(label);
     let names: Vec<String> = (1..=MIGRATIONS)
         .map(|n| format!("m20260101_{:06}_crash_{n}", n))
         .collect();
@@ -155,7 +156,7 @@ impl Rng {
 
 #[test]
 fn kill_9_at_random_points_leaves_a_boundary_and_a_rerun_completes() {
-    let s = scenario();
+    let s = scenario("crash-kill");
     let mut rng = Rng::from_clock();
     for backend in db::ALL {
         // How long a whole run takes here, to spread the kills over it.
@@ -242,7 +243,7 @@ fn postgres_server_stopped_mid_run_gives_a_clear_error_and_a_rerun_completes() {
         eprintln!("SKIPPED: cannot start a PostgreSQL server of the test's own here");
         return;
     };
-    let s = scenario();
+    let s = scenario("crash-server");
     let admin = server.url.clone();
     let create = |name: &str| {
         block_on(async {

@@ -1,12 +1,13 @@
 //! `manage check` and `manage schema`.
 
-use crate::cli::{Format, SchemaArgs, Source};
+use crate::cli::{Format, SchemaArgs, SchemaFormat, Source};
 use crate::executor::Executor;
 use crate::schema::Schema;
-use crate::{Context, compare, diff, integrity, introspect};
+use crate::sql::Dialect;
+use crate::{Context, compare, ddl, diagram, diff, integrity, introspect};
 use anyhow::Result;
 use console::style;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 use std::process::ExitCode;
 
@@ -41,6 +42,7 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
     let db = ctx.db_url()?.connect().await?;
     let (states, unknown) = Executor::<M>::new(&db).scan().await?;
     let records = integrity::records(&db).await?;
+    problems.extend(integrity::interrupted(&records));
     problems.extend(integrity::problems(
         &states,
         &unknown,
@@ -90,7 +92,19 @@ pub async fn schema<M: MigratorTrait>(ctx: &Context, args: &SchemaArgs) -> Resul
         Source::Snapshot => ctx.project.read_snapshot()?,
         Source::Database => database_schema::<M>(&ctx.db_url()?.connect().await?).await?,
     };
-    println!("{}", serde_json::to_string_pretty(&schema)?);
+    match args.format {
+        SchemaFormat::Json => println!("{}", serde_json::to_string_pretty(&schema)?),
+        SchemaFormat::Mermaid => print!("{}", diagram::mermaid(&schema)),
+        SchemaFormat::Dot => print!("{}", diagram::dot(&schema)),
+        SchemaFormat::Sql => {
+            let dialect = match ctx.db_url()?.backend() {
+                Some(DbBackend::Postgres) => Dialect::Postgres,
+                Some(DbBackend::MySql) => Dialect::MySql,
+                _ => Dialect::Sqlite,
+            };
+            print!("{}", ddl::create_script(&schema, dialect));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -25,5 +25,13 @@ pub async fn dispatch<M: MigratorTrait>(ctx: &Context, command: Command) -> Resu
         Command::Showmigrations(args) => migrate::showmigrations::<M>(ctx, args.format).await,
         Command::Check(args) => check::check::<M>(ctx, args.format).await,
         Command::Schema(args) => check::schema::<M>(ctx, &args).await,
+        Command::Completions(args) => Ok(completions(args.shell)),
     }
+}
+
+/// `manage completions SHELL`: the completion script, on stdout.
+pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "manage", &mut std::io::stdout());
+    ExitCode::SUCCESS
 }

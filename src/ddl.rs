@@ -1,0 +1,136 @@
+//! A schema as the SQL that creates it from nothing, on one backend
+//! (`manage schema --format sql`): enum types, then tables with referenced tables
+//! first, then indexes. Rendered by SeaQuery, as migrations are.
+
+use crate::schema::{Action, Column, Schema, Table};
+use crate::sql::{Dialect, to_sea_type};
+use sea_orm::sea_query::{
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, MysqlQueryBuilder,
+    PostgresQueryBuilder, SqliteQueryBuilder, Table as SeaTable, TableCreateStatement,
+};
+
+pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
+    let mut statements = Vec::new();
+    if dialect == Dialect::Postgres {
+        for e in schema.enums.values() {
+            let values: Vec<String> = e
+                .values
+                .iter()
+                .map(|v| dialect.literal(&crate::schema::Default::String(v.clone())))
+                .collect();
+            statements.push(format!(
+                "CREATE TYPE {} AS ENUM ({})",
+                dialect.ident(&e.name),
+                values.join(", ")
+            ));
+        }
+    }
+    for table in creation_order(schema) {
+        statements.push(render(dialect, &create_table(table, dialect)));
+        for index in &table.indexes {
+            let mut stmt = Index::create();
+            stmt.name(&index.name).table(Alias::new(&table.name));
+            for column in &index.columns {
+                stmt.col(Alias::new(column));
+            }
+            if index.unique {
+                stmt.unique();
+            }
+            statements.push(match dialect {
+                Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
+                Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
+                Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
+            });
+        }
+    }
+    statements.iter().map(|s| format!("{s};\n")).collect()
+}
+
+/// Tables with every table they reference before them (cycles broken by name).
+fn creation_order(schema: &Schema) -> Vec<&Table> {
+    let mut done: Vec<&str> = Vec::new();
+    let mut left: Vec<&Table> = schema.tables.values().collect();
+    while !left.is_empty() {
+        let ready = left.iter().position(|t| {
+            t.foreign_keys
+                .iter()
+                .all(|fk| fk.ref_table == t.name || done.contains(&fk.ref_table.as_str()))
+        });
+        let next = left.remove(ready.unwrap_or(0));
+        done.push(&next.name);
+    }
+    done.iter().map(|name| &schema.tables[*name]).collect()
+}
+
+fn create_table(t: &Table, dialect: Dialect) -> TableCreateStatement {
+    let mut stmt = SeaTable::create();
+    stmt.table(Alias::new(&t.name));
+    let single_pk = t.primary_key.len() == 1;
+    for c in &t.columns {
+        let is_pk = single_pk && t.primary_key[0] == c.name;
+        stmt.col(column(c, is_pk, dialect));
+    }
+    if !single_pk && !t.primary_key.is_empty() {
+        let mut pk = Index::create();
+        for column in &t.primary_key {
+            pk.col(Alias::new(column));
+        }
+        stmt.primary_key(&mut pk);
+    }
+    for fk in &t.foreign_keys {
+        let mut key = ForeignKey::create();
+        key.name(&fk.name)
+            .from_tbl(Alias::new(&t.name))
+            .to_tbl(Alias::new(&fk.ref_table))
+            .on_delete(action(fk.on_delete))
+            .on_update(action(fk.on_update));
+        for column in &fk.columns {
+            key.from_col(Alias::new(column));
+        }
+        for column in &fk.ref_columns {
+            key.to_col(Alias::new(column));
+        }
+        stmt.foreign_key(&mut key);
+    }
+    stmt
+}
+
+fn column(c: &Column, primary_key: bool, dialect: Dialect) -> ColumnDef {
+    let mut def = ColumnDef::new_with_type(Alias::new(&c.name), to_sea_type(&c.ty));
+    if c.nullable {
+        def.null();
+    } else {
+        def.not_null();
+    }
+    if primary_key {
+        def.primary_key();
+    }
+    if c.auto_increment {
+        def.auto_increment();
+    }
+    if c.unique && !primary_key {
+        def.unique_key();
+    }
+    if let Some(default) = &c.default {
+        def.default(Expr::cust(dialect.literal(default)));
+    }
+    def
+}
+
+fn action(a: Action) -> ForeignKeyAction {
+    match a {
+        Action::NoAction => ForeignKeyAction::NoAction,
+        Action::Restrict => ForeignKeyAction::Restrict,
+        Action::Cascade => ForeignKeyAction::Cascade,
+        Action::SetNull => ForeignKeyAction::SetNull,
+        Action::SetDefault => ForeignKeyAction::SetDefault,
+    }
+}
+
+fn render(dialect: Dialect, stmt: &TableCreateStatement) -> String {
+    match dialect {
+        Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
+        Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
+        Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
+    }
+}
