@@ -43,6 +43,7 @@ pub enum Command {
         manage migrate m20261122_101500       apply or revert until that one is the latest\n  \
         manage migrate --plan                 show what would run\n  \
         manage migrate --sql                  print the SQL that would run\n  \
+        manage migrate --atomic               all pending in one transaction, or none\n  \
         manage migrate m20261122_101500 --fake   record as applied, run nothing\n  \
         manage migrate --wait 60              wait for the database first")]
     Migrate(Migrate),
@@ -166,6 +167,11 @@ pub struct Migrate {
     /// Go on after a migration was left part-way on MySQL/MariaDB (once undone by hand)
     #[arg(long)]
     pub retry: bool,
+
+    /// Run every step in one transaction: all of them land, or none
+    /// (PostgreSQL, SQLite)
+    #[arg(long, conflicts_with_all = ["plan", "sql"])]
+    pub atomic: bool,
 
     /// Wait up to SECS for the database to accept connections (for container start)
     #[arg(long, value_name = "SECS", default_value_t = 0)]

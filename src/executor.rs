@@ -5,10 +5,12 @@ use crate::{integrity, statement_log};
 use anyhow::{Result, anyhow};
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    QueryFilter, Statement, TransactionTrait,
+    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait,
 };
-use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations};
+use sea_orm_migration::{
+    IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations,
+};
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::path::PathBuf;
@@ -22,16 +24,23 @@ pub struct MigrationState {
     pub applied_at: Option<i64>,
 }
 
-pub struct Executor<'a, M> {
-    db: &'a DatabaseConnection,
+/// Runs migrations on `C`: a connection, or (for `migrate --atomic`) a transaction
+/// that the whole run happens inside, each migration then in a savepoint.
+pub struct Executor<'a, M, C = DatabaseConnection> {
+    db: &'a C,
     /// migrations/src, to record each applied file's checksum.
     src: Option<PathBuf>,
     installed: AtomicBool,
     migrator: PhantomData<M>,
 }
 
-impl<'a, M: MigratorTrait> Executor<'a, M> {
-    pub fn new(db: &'a DatabaseConnection) -> Self {
+impl<'a, M, C> Executor<'a, M, C>
+where
+    M: MigratorTrait,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    &'a C: IntoSchemaManagerConnection<'a>,
+{
+    pub fn new(db: &'a C) -> Self {
         Executor {
             db,
             src: None,

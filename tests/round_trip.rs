@@ -888,6 +888,56 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
+        // --atomic: the last two generated migrations and the failing one in one
+        // transaction; the failure takes all three back.
+        let failing_run = |args: &[&str]| {
+            let mut full = vec!["--database-url", url];
+            full.extend_from_slice(args);
+            support::Run::from_output(
+                std::process::Command::new(&s.bin)
+                    .args(&full)
+                    .current_dir(s.root())
+                    .env("FAIL_HALF_WAY", "1")
+                    .output()
+                    .unwrap(),
+            )
+        };
+        if backend == Backend::MySql {
+            let out = manage(&["migrate", "--atomic"]).ok();
+            assert!(
+                out.stdout.contains("No migrations to apply"),
+                "{}",
+                out.stdout
+            );
+            manage(&["rollback", "--yes"]).ok();
+            let out = failing_run(&["migrate", "--atomic"]).expect(1);
+            assert!(
+                out.stderr.contains("needs transactional DDL"),
+                "{}",
+                out.stderr
+            );
+            manage(&["migrate"]).ok();
+        } else {
+            manage(&["rollback", "--steps", "3", "--yes"]).ok();
+            let before = &snapshots[snapshots.len() - 3];
+            assert_schema(&s, url, backend, before, "before --atomic");
+            let out = failing_run(&["migrate", "--atomic"]).expect(1);
+            assert!(
+                out.stderr.contains("the whole run was rolled back")
+                    && out.stderr.contains("half_done_missing"),
+                "{}",
+                out.stderr
+            );
+            assert_schema(&s, url, backend, before, "after a failed --atomic run");
+            let out = manage(&["migrate", "--atomic"]).ok();
+            assert!(
+                out.stdout.contains("Committed 3 migration(s)"),
+                "{}",
+                out.stdout
+            );
+            manage(&["check"]).ok();
+        }
+
         // A migration failing half-way leaves nothing: not its table (where DDL is
         // transactional), not its row; the error names it.
         manage(&["rollback", "--yes"]).ok();

@@ -8,7 +8,10 @@ use crate::recorder::{self, Recording};
 use crate::{Context, history, integrity, ui};
 use anyhow::{Result, bail};
 use console::style;
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
+use sea_orm_migration::IntoSchemaManagerConnection;
 use sea_orm_migration::MigratorTrait;
 use std::path::Path;
 use std::process::ExitCode;
@@ -73,27 +76,97 @@ async fn run<M: MigratorTrait>(
         return Ok(ExitCode::SUCCESS);
     }
     println!("Migrating {}", url.describe());
+    if args.atomic {
+        atomic::<M>(db, &src, &steps, args.fake).await?;
+        println!(
+            "  {} {} migration(s) in one transaction",
+            style("Committed").green(),
+            steps.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     for step in &steps {
-        match step {
-            Step::Apply(name) if args.fake => {
-                executor.fake(name, Direction::Up).await?;
-                println!("  {} {name}", style("Faked").yellow());
-            }
-            Step::Revert(name) if args.fake => {
-                executor.fake(name, Direction::Down).await?;
-                println!("  {} {name} (reverted)", style("Faked").yellow());
-            }
-            Step::Apply(name) => {
-                let took = ui::while_running(name, executor.apply(name)).await?;
-                report("Applied", name, took);
-            }
-            Step::Revert(name) => {
-                let took = ui::while_running(name, executor.revert(name)).await?;
-                report("Reverted", name, took);
-            }
-        }
+        execute(&executor, step, args.fake).await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one step, with its line of output.
+async fn execute<'a, M, C>(executor: &Executor<'a, M, C>, step: &Step, fake: bool) -> Result<()>
+where
+    M: MigratorTrait,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    &'a C: IntoSchemaManagerConnection<'a>,
+{
+    match step {
+        Step::Apply(name) if fake => {
+            executor.fake(name, Direction::Up).await?;
+            println!("  {} {name}", style("Faked").yellow());
+        }
+        Step::Revert(name) if fake => {
+            executor.fake(name, Direction::Down).await?;
+            println!("  {} {name} (reverted)", style("Faked").yellow());
+        }
+        Step::Apply(name) => {
+            let took = ui::while_running(name, executor.apply(name)).await?;
+            report("Applied", name, took);
+        }
+        Step::Revert(name) => {
+            let took = ui::while_running(name, executor.revert(name)).await?;
+            report("Reverted", name, took);
+        }
+    }
+    Ok(())
+}
+
+/// `--atomic`: the whole run in one transaction, each migration in a savepoint of
+/// it, so that either every step lands or none does.
+async fn atomic<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    src: &Path,
+    steps: &[Step],
+    fake: bool,
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::MySql {
+        bail!(
+            "--atomic needs transactional DDL (PostgreSQL or SQLite): MySQL/MariaDB commit every DDL statement"
+        );
+    }
+    let migrations = M::migrations();
+    if let Some(m) = migrations.iter().find(|m| {
+        m.use_transaction() == Some(false)
+            && steps
+                .iter()
+                .any(|s| matches!(s, Step::Apply(n) | Step::Revert(n) if n == m.name()))
+    }) {
+        bail!(
+            "--atomic cannot include {}: it opts out of transactions (use_transaction)",
+            m.name()
+        );
+    }
+    // As for single migrations: foreign keys are checked by foreign_key_check before
+    // each savepoint is released, since enforcement cannot change inside a transaction.
+    let sqlite = backend == DbBackend::Sqlite;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    }
+    let result = async {
+        let txn = db.begin().await?;
+        {
+            let executor = Executor::<M, DatabaseTransaction>::new(&txn).sources(src.to_path_buf());
+            for step in steps {
+                execute(&executor, step, fake).await?;
+            }
+        }
+        txn.commit().await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    }
+    result.map_err(|e| e.context("--atomic: the whole run was rolled back, nothing of it remains"))
 }
 
 /// What moving to `target` (or to the latest migration) takes, in order.
