@@ -1,0 +1,172 @@
+"""Times tools side by side, alternating them, and prints a markdown table.
+
+    harness.py CASES.jsonl RUNS RSS_RUNS RESULTS.json
+
+Each line of CASES.jsonl is one case, a JSON object:
+    group    the row of the table (e.g. "SQLite: apply 200 migrations")
+    tool     its column: manage, manage --atomic, alembic or floor
+    run      the timed command; split like a shell would, $VARS expanded, leading
+             NAME=value words put in its environment, run without a shell
+    prepare  shell command before every run, untimed (optional)
+    cleanup  shell command after every run, untimed, even after a failure (optional)
+    verify   shell command after the warm-up run that must succeed (optional)
+    cwd      directory of the timed command (optional; manage finds its project
+             from the working directory first)
+    rss      true: also measure peak RSS with /usr/bin/time -f %M (optional)
+Every command sees RUN_ID, unique to the run, to name a fresh database.
+
+The table gives, per scenario, each tool's median (min – max), manage's median over
+each other tool's, and the range of the 1-minute load average over the rounds.
+
+Why not hyperfine: it runs all of one command's runs before the next command's, so
+on a shared machine a burst of load from elsewhere lands on one tool. Here round r
+runs every tool of a group once, in an order rotated by r, and each tool gets one
+untimed warm-up run (page cache, first-connection costs).
+"""
+
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOOLS = ["manage", "manage --atomic", "alembic", "floor"]
+# The ratio columns, each shown when its two tools are in the table.
+RATIOS = [("manage", "alembic"), ("manage", "floor"), ("manage --atomic", "floor")]
+counter = 0
+
+
+def next_run_id():
+    global counter
+    counter += 1
+    return f"{os.getpid()}_{counter}"
+
+
+def shell(command, env):
+    if command:
+        subprocess.run(["bash", "-c", command], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def argv_and_env(command, env):
+    words = [os.path.expandvars(w) for w in shlex.split(command)]
+    env = dict(env)
+    while words and "=" in words[0] and not words[0].startswith(("/", ".")):
+        name, value = words.pop(0).split("=", 1)
+        env[name] = value
+    return words, env
+
+
+def run_once(case, wrap=()):
+    """Runs a case once (prepare, command, cleanup); returns the command's wall time."""
+    env = dict(os.environ, RUN_ID=next_run_id())
+    # expandvars reads os.environ, so RUN_ID must be there while the words are expanded.
+    os.environ["RUN_ID"] = env["RUN_ID"]
+    try:
+        shell(case.get("prepare"), env)
+        argv, run_env = argv_and_env(case["run"], env)
+        with tempfile.TemporaryFile() as err:
+            start = time.perf_counter()
+            done = subprocess.run([*wrap, *argv], env=run_env, cwd=case.get("cwd"),
+                                  stdout=subprocess.DEVNULL, stderr=err)
+            took = time.perf_counter() - start
+            if done.returncode != 0:
+                err.seek(0)
+                tail = err.read().decode(errors="replace")[-3000:]
+                sys.exit(f"{case['group']} / {case['tool']}: exit {done.returncode}\n{tail}")
+        if case.get("verify_now"):
+            shell(case["verify"], env)
+        return took
+    finally:
+        shell(case.get("cleanup"), env)
+
+
+def peak_rss_kib(case):
+    with tempfile.NamedTemporaryFile("r") as out:
+        run_once(case, wrap=("/usr/bin/time", "-f", "%M", "-o", out.name))
+        return int(out.read().split()[-1])
+
+
+def measure(cases, runs, rss_runs):
+    groups = {}
+    for case in cases:
+        groups.setdefault(case["group"], []).append(case)
+    results = []
+    for group, members in groups.items():
+        # The 1-minute load average, as a hint of how busy the shared machine was.
+        load = [os.getloadavg()[0]]
+        print(f"-- {group}: {', '.join(c['tool'] for c in members)} (load {load[0]:.1f})",
+              file=sys.stderr)
+        for case in members:
+            run_once(dict(case, verify_now=bool(case.get("verify"))))  # warm-up
+        times = {c["tool"]: [] for c in members}
+        for r in range(runs):
+            shift = r % len(members)
+            for case in members[shift:] + members[:shift]:
+                times[case["tool"]].append(run_once(case))
+            load.append(os.getloadavg()[0])
+        for case in members:
+            t = times[case["tool"]]
+            rss = [peak_rss_kib(case) for _ in range(rss_runs)] if case.get("rss") else []
+            results.append({
+                "group": group, "tool": case["tool"], "runs": len(t),
+                "median_s": statistics.median(t), "min_s": min(t), "max_s": max(t),
+                "peak_rss_kib": statistics.median(rss) if rss else None,
+                "load_min": min(load), "load_max": max(load),
+            })
+            print(f"   {case['tool']:8} median {statistics.median(t) * 1000:9.1f} ms "
+                  f"(min {min(t) * 1000:.1f}, max {max(t) * 1000:.1f})", file=sys.stderr)
+    return results
+
+
+def ms(seconds):
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
+
+
+def table(results):
+    by = {(r["group"], r["tool"]): r for r in results}
+    groups = list(dict.fromkeys(r["group"] for r in results))
+    tools = [t for t in TOOLS if any(r["tool"] == t for r in results)]
+    ratios = [(a, b) for a, b in RATIOS if a in tools and b in tools]
+    lines = ["| scenario | " + " | ".join(f"{t} median (min – max)" for t in tools)
+             + "".join(f" | {a} ÷ {b}" for a, b in ratios) + " | load |",
+             "|---" * (len(tools) + len(ratios) + 2) + "|"]
+    for g in groups:
+        cells = []
+        for t in tools:
+            r = by.get((g, t))
+            cells.append(f"{ms(r['median_s'])} ({ms(r['min_s'])} – {ms(r['max_s'])})"
+                         if r else "—")
+        quotients = []
+        for a, b in ratios:
+            x, y = by.get((g, a)), by.get((g, b))
+            quotients.append(f"{x['median_s'] / y['median_s']:.2f}×" if x and y else "—")
+        first = next(r for r in results if r["group"] == g)
+        load = f"{first['load_min']:.1f} – {first['load_max']:.1f}"
+        lines.append(f"| {g} | " + " | ".join(cells + quotients + [load]) + " |")
+    rss = [r for r in results if r["peak_rss_kib"] is not None]
+    if rss:
+        lines += ["", "| scenario | " + " | ".join(f"{t} peak RSS" for t in tools) + " |",
+                  "|---" * (len(tools) + 1) + "|"]
+        for g in dict.fromkeys(r["group"] for r in rss):
+            cells = [f"{by[(g, t)]['peak_rss_kib'] / 1024:.0f} MiB"
+                     if by.get((g, t)) and by[(g, t)]["peak_rss_kib"] else "—" for t in tools]
+            lines.append(f"| {g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv):
+    cases_file, runs, rss_runs, out = argv[1], int(argv[2]), int(argv[3]), argv[4]
+    with open(cases_file) as f:
+        cases = [json.loads(line) for line in f if line.strip()]
+    results = measure(cases, runs, rss_runs)
+    with open(out, "w") as f:
+        json.dump(results, f, indent=1)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
