@@ -5,8 +5,8 @@
 use crate::schema::{Action, Column, Schema, Table};
 use crate::sql::{Dialect, to_sea_type};
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, MysqlQueryBuilder,
-    PostgresQueryBuilder, SqliteQueryBuilder, Table as SeaTable, TableCreateStatement,
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, Table as SeaTable,
+    TableCreateStatement,
 };
 
 pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
@@ -26,7 +26,7 @@ pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
         }
     }
     for table in creation_order(schema) {
-        statements.push(render(dialect, &create_table(table, dialect)));
+        statements.push(dialect.render(&create_table(table, dialect)));
         for index in &table.indexes {
             let mut stmt = Index::create();
             stmt.name(&index.name).table(Alias::new(&table.name));
@@ -36,11 +36,7 @@ pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
             if index.unique {
                 stmt.unique();
             }
-            statements.push(match dialect {
-                Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-                Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
-                Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
-            });
+            statements.push(dialect.render(&stmt));
         }
     }
     statements.iter().map(|s| format!("{s};\n")).collect()
@@ -124,13 +120,5 @@ fn action(a: Action) -> ForeignKeyAction {
         Action::Cascade => ForeignKeyAction::Cascade,
         Action::SetNull => ForeignKeyAction::SetNull,
         Action::SetDefault => ForeignKeyAction::SetDefault,
-    }
-}
-
-fn render(dialect: Dialect, stmt: &TableCreateStatement) -> String {
-    match dialect {
-        Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-        Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
-        Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
     }
 }

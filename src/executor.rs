@@ -119,11 +119,7 @@ where
     }
 
     fn transactional(&self, migration: &dyn MigrationTrait) -> bool {
-        let default = matches!(
-            self.db.get_database_backend(),
-            DbBackend::Postgres | DbBackend::Sqlite
-        );
-        migration.use_transaction().unwrap_or(default)
+        transactional(self.db.get_database_backend(), migration)
     }
 
     /// Runs `up()` and records the migration; all or nothing where DDL is transactional.
@@ -143,16 +139,7 @@ where
         self.install().await?;
         let checksum = self.checksum(name);
         let txn = self.db.begin().await?;
-        match direction {
-            Direction::Up => {
-                record(&txn, name).await?;
-                integrity::record(&txn, name, checksum.as_deref(), 0).await?;
-            }
-            Direction::Down => {
-                forget(&txn, name).await?;
-                integrity::forget(&txn, name).await?;
-            }
-        }
+        bookkeep(&txn, name, direction, checksum.as_deref(), 0).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -207,16 +194,7 @@ where
             run_logged(migration, &manager, direction).await?;
             // The DDL is beyond recall, but the two bookkeeping rows change together.
             let txn = self.db.begin().await?;
-            match direction {
-                Direction::Up => {
-                    record(&txn, name).await?;
-                    integrity::record(&txn, name, checksum.as_deref(), ms(started)).await?;
-                }
-                Direction::Down => {
-                    forget(&txn, name).await?;
-                    integrity::forget(&txn, name).await?;
-                }
-            }
+            bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
             txn.commit().await?;
             return Ok(started.elapsed());
         }
@@ -234,16 +212,7 @@ where
             let txn = self.db.begin().await?;
             let manager = SchemaManager::new(&txn);
             run_logged(migration, &manager, direction).await?;
-            match direction {
-                Direction::Up => {
-                    record(&txn, name).await?;
-                    integrity::record(&txn, name, checksum.as_deref(), ms(started)).await?;
-                }
-                Direction::Down => {
-                    forget(&txn, name).await?;
-                    integrity::forget(&txn, name).await?;
-                }
-            }
+            bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
             if sqlite {
                 check_foreign_keys(&txn).await.map_err(Failure::Migration)?;
             }
@@ -257,6 +226,33 @@ where
                 .await?;
         }
         result.map(|()| started.elapsed())
+    }
+}
+
+/// Whether `migration` runs in a transaction on `backend`: where DDL is
+/// transactional, unless the migration opts out (as sea-orm-migration decides).
+pub fn transactional(backend: DbBackend, migration: &dyn MigrationTrait) -> bool {
+    let default = matches!(backend, DbBackend::Postgres | DbBackend::Sqlite);
+    migration.use_transaction().unwrap_or(default)
+}
+
+/// The bookkeeping rows of one step: `seaql_migrations` and `manage_migrations`.
+async fn bookkeep<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    direction: Direction,
+    checksum: Option<&str>,
+    duration_ms: i64,
+) -> Result<(), DbErr> {
+    match direction {
+        Direction::Up => {
+            record(db, name).await?;
+            integrity::record(db, name, checksum, duration_ms).await
+        }
+        Direction::Down => {
+            forget(db, name).await?;
+            integrity::forget(db, name).await
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! are written into the migration as plain SQL, already quoted for their backend.
 
 use crate::schema::{ColumnType, Default};
-use sea_orm::sea_query::{self, MysqlQueryBuilder, PostgresQueryBuilder, StringLen, TableBuilder};
+use sea_orm::sea_query::{
+    self, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, StringLen, TableBuilder,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -40,6 +42,15 @@ impl Dialect {
             Dialect::Sqlite => sea_query::SqliteQueryBuilder.prepare_column_type(&ty, &mut out),
         }
         out
+    }
+
+    /// A SeaQuery schema statement as this backend's SQL.
+    pub fn render(self, stmt: &impl SchemaStatementBuilder) -> String {
+        match self {
+            Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
+            Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
+            Dialect::Sqlite => stmt.to_string(sea_query::SqliteQueryBuilder),
+        }
     }
 
     /// A value as a literal of this backend.

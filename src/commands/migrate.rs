@@ -2,7 +2,7 @@
 
 use crate::cli::{Format, Migrate};
 use crate::config::DbUrl;
-use crate::executor::{Direction, Executor, MigrationState};
+use crate::executor::{self, Direction, Executor, MigrationState};
 use crate::lock::Lock;
 use crate::recorder::{self, Recording};
 use crate::{Context, history, integrity, ui};
@@ -42,7 +42,6 @@ async fn run<M: MigratorTrait>(
     let src = ctx.project.migrations_src();
     let executor = Executor::<M>::new(db).sources(src.clone());
     let states = executor.states().await?;
-    let records = integrity::records(db).await?;
     let steps = steps(&states, args.target.as_deref())?;
 
     if args.plan {
@@ -67,6 +66,7 @@ async fn run<M: MigratorTrait>(
         return Ok(ExitCode::SUCCESS);
     }
 
+    let records = integrity::records(db).await?;
     for problem in integrity::problems(&states, &[], &records, &src) {
         ui::warn(&problem);
     }
@@ -135,7 +135,7 @@ async fn atomic<M: MigratorTrait>(
     }
     let migrations = M::migrations();
     if let Some(m) = migrations.iter().find(|m| {
-        m.use_transaction() == Some(false)
+        !executor::transactional(backend, m.as_ref())
             && steps
                 .iter()
                 .any(|s| matches!(s, Step::Apply(n) | Step::Revert(n) if n == m.name()))

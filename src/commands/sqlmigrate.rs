@@ -4,7 +4,7 @@
 use super::migrate::resolve;
 use crate::Context;
 use crate::cli::SqlMigrate;
-use crate::executor::MigrationState;
+use crate::executor::{self, MigrationState};
 use crate::recorder::{self, Recording};
 use anyhow::{Result, anyhow};
 use sea_orm::DbBackend;
@@ -37,9 +37,7 @@ pub async fn sqlmigrate<M: MigratorTrait>(ctx: &Context, args: &SqlMigrate) -> R
     ran.map_err(|e| anyhow!("{name} could not be run against a recording connection: {e}"))?;
     let statements = recording.finish();
 
-    let transactional = migration
-        .use_transaction()
-        .unwrap_or(matches!(backend, DbBackend::Postgres | DbBackend::Sqlite));
+    let transactional = executor::transactional(backend, migration.as_ref());
     println!(
         "-- {name} ({}), as `manage migrate` runs it on {}",
         if args.down { "down" } else { "up" },
