@@ -1,16 +1,14 @@
 //! One migrating process at a time per database, across machines.
 //!
-//! PostgreSQL: a session advisory lock, held on a connection of its own (a session
-//! lock belongs to one connection; a pooled one could hand the statement to another).
-//! MySQL/MariaDB: `GET_LOCK`, likewise on its own connection. SQLite: an exclusive
-//! file lock beside the database file. Waiting is announced once; the lock is released
+//! PostgreSQL: a session advisory lock; MySQL/MariaDB: `GET_LOCK`. Both belong to the
+//! session that took them, so they are taken on the run's own connection (a pool of
+//! exactly one, see `DbUrl::connect`), which neither a transaction's end nor DDL
+//! releases. SQLite: an exclusive file lock beside the database file. Waiting is announced once; the lock is released
 //! explicitly, and by the server or the OS if the process dies.
 
 use crate::config::DbUrl;
 use anyhow::{Result, bail};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::time::{Duration, Instant};
 
 pub struct Lock {
@@ -30,8 +28,8 @@ enum Held {
 const NAME: &str = "manage:migrations";
 
 impl Lock {
-    /// Waits up to `timeout` for the lock on the database at `url`.
-    pub async fn acquire(url: &DbUrl, timeout: Duration) -> Result<Lock> {
+    /// Waits up to `timeout` for the lock on the database at `url`, connected as `db`.
+    pub async fn acquire(url: &DbUrl, db: &DatabaseConnection, timeout: Duration) -> Result<Lock> {
         let started = Instant::now();
         let mut announced = false;
         let mut wait = |what: &str| -> Result<()> {
@@ -77,20 +75,7 @@ impl Lock {
                 }
             }
             Some(backend) => {
-                // A pool of exactly one connection: every statement below runs on it.
-                let mut options = ConnectOptions::new(url.as_str().to_string());
-                options
-                    .max_connections(1)
-                    .min_connections(1)
-                    .sqlx_logging(false)
-                    .connect_timeout(Duration::from_secs(10));
-                let db = Database::connect(options).await.map_err(|e| {
-                    anyhow::anyhow!(
-                        "cannot connect to {}: {}",
-                        url.describe(),
-                        url.scrub(&e.to_string())
-                    )
-                })?;
+                let db = db.clone();
                 let (try_sql, release) = match backend {
                     DbBackend::Postgres => (
                         format!(
@@ -134,20 +119,21 @@ impl Lock {
     /// Runs `work` holding the lock, and gives it back however `work` ends.
     pub async fn holding<T>(
         url: &DbUrl,
+        db: &DatabaseConnection,
         timeout: Duration,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let lock = Lock::acquire(url, timeout).await?;
+        let lock = Lock::acquire(url, db, timeout).await?;
         let result = work.await;
         lock.release().await;
         result
     }
 
-    /// Gives the lock back; dropping it also does, when the connection or file closes.
+    /// Gives the lock back; the server also does when the connection closes, and the
+    /// OS when the file does.
     pub async fn release(self) {
         if let Held::Server { db, release } = self.held {
             let _ = db.execute_unprepared(&release).await;
-            let _ = db.close().await;
         }
     }
 }

@@ -1,3 +1,5 @@
+mod tcp_nodelay;
+
 use std::path::Path;
 use std::process::ExitCode;
 

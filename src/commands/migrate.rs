@@ -30,7 +30,7 @@ pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<
     }
     // Held from reading what is pending to recording what was applied.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, timeout, run::<M>(ctx, &url, &db, args)).await
+    Lock::holding(&url, &db, timeout, run::<M>(ctx, &url, &db, args)).await
 }
 
 async fn run<M: MigratorTrait>(

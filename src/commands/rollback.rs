@@ -24,7 +24,7 @@ pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Resul
     }
     // Held from planning (the plan depends on what is applied) to the last revert.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, timeout, run::<M>(ctx, &url, &db, args)).await
+    Lock::holding(&url, &db, timeout, run::<M>(ctx, &url, &db, args)).await
 }
 
 async fn run<M: MigratorTrait>(
