@@ -10,28 +10,33 @@ use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
 };
 
-/// The project's entities, as registered by the models crate.
+/// The project's entities, as registered by the models crate. Read only when a
+/// command needs the models: `migrate` at container start never pays for it.
 #[derive(Default)]
 pub struct Entities {
-    schema: Schema,
-    duplicates: Vec<String>,
+    readers: Vec<fn(&mut Schema) -> Table>,
 }
 
 impl Entities {
-    pub fn add<E: EntityTrait>(&mut self, entity: E) {
-        let table = table_from_entity(entity, &mut self.schema);
-        if self.schema.tables.contains_key(&table.name) {
-            self.duplicates.push(table.name.clone());
-        }
-        self.schema.tables.insert(table.name.clone(), table);
+    pub fn add<E: EntityTrait>(&mut self, _entity: E) {
+        self.readers
+            .push(|schema| table_from_entity(E::default(), schema));
     }
 
     /// The models' schema; an error when two entities claim one table.
     pub fn schema(&self) -> anyhow::Result<Schema> {
-        if let Some(name) = self.duplicates.first() {
-            anyhow::bail!("two entities in models/ use the table name `{name}`");
+        let mut schema = Schema::default();
+        for read in &self.readers {
+            let table = read(&mut schema);
+            if schema.tables.contains_key(&table.name) {
+                anyhow::bail!(
+                    "two entities in models/ use the table name `{}`",
+                    table.name
+                );
+            }
+            schema.tables.insert(table.name.clone(), table);
         }
-        Ok(self.schema.clone())
+        Ok(schema)
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Executor<'a, M, C = DatabaseConnection> {
     /// migrations/src, to record each applied file's checksum.
     src: Option<PathBuf>,
     installed: AtomicBool,
+    /// SQLite: foreign-key enforcement was turned off for the run (see `run_captured`).
+    enforcement_off: AtomicBool,
     migrator: PhantomData<M>,
 }
 
@@ -45,6 +47,7 @@ where
             db,
             src: None,
             installed: AtomicBool::new(false),
+            enforcement_off: AtomicBool::new(false),
             migrator: PhantomData,
         }
     }
@@ -200,32 +203,33 @@ where
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
         // that would cascade into referencing tables. Enforcement can only change
-        // outside a transaction, so it is off for the migration and every key is
-        // checked before commit instead.
+        // outside a transaction, so it is off from the first migration to `finish`,
+        // and every key is checked before each migration commits instead.
         let sqlite = self.db.get_database_backend() == DbBackend::Sqlite;
-        if sqlite {
+        if sqlite && !self.enforcement_off.swap(true, Ordering::Relaxed) {
             self.db
                 .execute_unprepared("PRAGMA foreign_keys = OFF")
                 .await?;
         }
-        let result = async {
-            let txn = self.db.begin().await?;
-            let manager = SchemaManager::new(&txn);
-            run_logged(migration, &manager, direction).await?;
-            bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
-            if sqlite {
-                check_foreign_keys(&txn).await.map_err(Failure::Migration)?;
-            }
-            txn.commit().await?;
-            Ok(())
-        }
-        .await;
+        let txn = self.db.begin().await?;
+        let manager = SchemaManager::new(&txn);
+        run_logged(migration, &manager, direction).await?;
+        bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
         if sqlite {
+            check_foreign_keys(&txn).await.map_err(Failure::Migration)?;
+        }
+        txn.commit().await?;
+        Ok(started.elapsed())
+    }
+
+    /// Ends a run: SQLite enforces foreign keys again on this connection.
+    pub async fn finish(&self) -> Result<()> {
+        if self.enforcement_off.swap(false, Ordering::Relaxed) {
             self.db
                 .execute_unprepared("PRAGMA foreign_keys = ON")
                 .await?;
         }
-        result.map(|()| started.elapsed())
+        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@
 //! older than the newest applied one (what merging two branches produces).
 
 use crate::executor::MigrationState;
-use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, Query, Table};
+use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
 use sha2::{Digest, Sha256};
@@ -65,7 +65,7 @@ pub async fn record<C: ConnectionTrait>(
     checksum: Option<&str>,
     duration_ms: i64,
 ) -> Result<(), DbErr> {
-    forget(db, name).await?;
+    // One upsert: the row may exist already (a marker, or a faked migration).
     let stmt = Query::insert()
         .into_table(TABLE)
         .columns(["version", "checksum", "duration_ms"])
@@ -74,6 +74,11 @@ pub async fn record<C: ConnectionTrait>(
             checksum.map(str::to_string).into(),
             duration_ms.into(),
         ])
+        .on_conflict(
+            OnConflict::column("version")
+                .update_columns(["checksum", "duration_ms"])
+                .to_owned(),
+        )
         .to_owned();
     exec(db, &stmt).await
 }

@@ -88,6 +88,7 @@ async fn run<M: MigratorTrait>(
     for step in &steps {
         execute(&executor, step, args.fake).await?;
     }
+    executor.finish().await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -212,6 +213,7 @@ async fn sql<M: MigratorTrait>(backend: DbBackend, src: &Path, steps: &[Step]) -
                 out += &format!("-- revert {name}\n");
             }
         }
+        executor.finish().await?;
         out += &recorder::script(&recording.finish());
         out += "\n";
     }

@@ -135,6 +135,7 @@ async fn run<M: MigratorTrait>(
             report("Reverted", &step.name, took);
         }
     }
+    executor.finish().await?;
     Ok(ExitCode::SUCCESS)
 }
 
