@@ -2,6 +2,9 @@
 
     gen.py manage-apply N DIR      models and N hand-written migrations for a manage
                                    project made by make_project in scripts/bench
+    gen.py stock-apply N DIR       the same N migration files in a crate of stock
+                                   sea-orm-migration: what `sea-orm-cli migrate init`
+                                   makes, its binary running `run_cli`
     gen.py alembic-apply N DIR     N chained Alembic revisions in DIR/versions
     gen.py alembic-models N DIR    the SQLAlchemy twin of make_project's N entities,
                                    as the package DIR/models (one module per table)
@@ -14,7 +17,7 @@
     gen.py sync SRC DST            makes DST a copy of SRC, rewriting only files that
                                    differ, so that cargo rebuilds only what changed
 
-The apply history is the same in all three: migration i creates table t{i:04}
+The apply history is the same in all four: migration i creates table t{i:04}
 (id integer primary key autoincrement, parent_id integer not null referencing the
 previous table ON DELETE CASCADE, name varchar(255) not null with an index, note text
 null, created_at timestamp not null) and its index.
@@ -135,6 +138,48 @@ def manage_apply(n, root):
         (models / f"{table(i)}.rs").write_text(manage_entity(i))
         (migrations / f"{migration_name(i)}.rs").write_text(manage_migration(i))
     (migrations / "lib.rs").write_text(manage_lib(n))
+
+
+# --- stock sea-orm-migration: the same files, its own command line --------------
+
+STOCK_MANIFEST = """[package]
+name = "bench-stock-migration"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+sea-orm-migration = { version = "2.0.4", default-features = false, features = [
+    "cli",
+    "runtime-tokio-rustls",
+    "sqlx-sqlite",
+    "sqlx-postgres",
+] }
+
+# A project of its own, not a member of the repository's workspace.
+[workspace]
+"""
+
+STOCK_MAIN = """use sea_orm_migration::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    cli::run_cli(bench_stock_migration::Migrator).await;
+}
+"""
+
+
+def stock_apply(n, root):
+    src = root / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    for old in src.glob("m*.rs"):
+        old.unlink()
+    for i in range(n):
+        (src / f"{migration_name(i)}.rs").write_text(manage_migration(i))
+    (src / "lib.rs").write_text(manage_lib(n))
+    (src / "main.rs").write_text(STOCK_MAIN)
+    (root / "Cargo.toml").write_text(STOCK_MANIFEST)
 
 
 # --- Alembic: chained revisions, and the SQLAlchemy models for autogenerate ------
@@ -308,7 +353,8 @@ def main(argv):
     elif command == "sync":
         sync(pathlib.Path(argv[2]), pathlib.Path(argv[3]))
     else:
-        generate = {"manage-apply": manage_apply, "alembic-apply": alembic_apply,
+        generate = {"manage-apply": manage_apply, "stock-apply": stock_apply,
+                    "alembic-apply": alembic_apply,
                     "alembic-models": alembic_models}[command]
         generate(int(argv[2]), pathlib.Path(argv[3]))
 

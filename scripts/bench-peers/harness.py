@@ -4,7 +4,8 @@
 
 Each line of CASES.jsonl is one case, a JSON object:
     group    the row of the table (e.g. "SQLite: apply 200 migrations")
-    tool     its column: manage, manage --atomic, alembic or floor
+    tool     its column: manage, manage --atomic, stock (sea-orm-migration's own
+             command line), alembic or floor
     run      the timed command; split like a shell would, $VARS expanded, leading
              NAME=value words put in its environment, run without a shell
     prepare  shell command before every run, untimed (optional)
@@ -33,9 +34,10 @@ import sys
 import tempfile
 import time
 
-TOOLS = ["manage", "manage --atomic", "alembic", "floor"]
+TOOLS = ["manage", "manage --atomic", "stock", "alembic", "floor"]
 # The ratio columns, each shown when its two tools are in the table.
-RATIOS = [("manage", "alembic"), ("manage", "floor"), ("manage --atomic", "floor")]
+RATIOS = [("manage", "stock"), ("manage", "alembic"), ("manage", "floor"),
+          ("manage --atomic", "floor")]
 counter = 0
 
 
