@@ -206,10 +206,8 @@ where
         // outside a transaction, so it is off from the first migration to `finish`,
         // and every key is checked before each migration commits instead.
         let sqlite = self.db.get_database_backend() == DbBackend::Sqlite;
-        if sqlite && !self.enforcement_off.swap(true, Ordering::Relaxed) {
-            self.db
-                .execute_unprepared("PRAGMA foreign_keys = OFF")
-                .await?;
+        if sqlite {
+            self.suspend_foreign_keys().await?;
         }
         let txn = self.db.begin().await?;
         let manager = SchemaManager::new(&txn);
@@ -220,6 +218,17 @@ where
         }
         txn.commit().await?;
         Ok(started.elapsed())
+    }
+
+    /// SQLite: stops enforcing foreign keys on this connection until `finish`, once
+    /// per run. Takes effect only outside a transaction.
+    pub async fn suspend_foreign_keys(&self) -> Result<(), DbErr> {
+        if !self.enforcement_off.swap(true, Ordering::Relaxed) {
+            self.db
+                .execute_unprepared("PRAGMA foreign_keys = OFF")
+                .await?;
+        }
+        Ok(())
     }
 
     /// Ends a run: SQLite enforces foreign keys again on this connection.

@@ -3,8 +3,9 @@
 //! PostgreSQL: a session advisory lock; MySQL/MariaDB: `GET_LOCK`. Both belong to the
 //! session that took them, so they are taken on the run's own connection (a pool of
 //! exactly one, see `DbUrl::connect`), which neither a transaction's end nor DDL
-//! releases. SQLite: an exclusive file lock beside the database file. Waiting is announced once; the lock is released
-//! explicitly, and by the server or the OS if the process dies.
+//! releases. SQLite: an exclusive file lock beside the database file. Waiting is
+//! announced once; the lock is released explicitly, and by the server or the OS if
+//! the process dies.
 
 use crate::config::DbUrl;
 use anyhow::{Result, bail};

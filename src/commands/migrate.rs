@@ -77,7 +77,7 @@ async fn run<M: MigratorTrait>(
     }
     println!("Migrating {}", url.describe());
     if args.atomic {
-        atomic::<M>(db, &src, &steps, args.fake).await?;
+        atomic(&executor, db, &src, &steps, args.fake).await?;
         println!(
             "  {} {} migration(s) in one transaction",
             style("Committed").green(),
@@ -123,6 +123,7 @@ where
 /// `--atomic`: the whole run in one transaction, each migration in a savepoint of
 /// it, so that either every step lands or none does.
 async fn atomic<M: MigratorTrait>(
+    outer: &Executor<'_, M>,
     db: &DatabaseConnection,
     src: &Path,
     steps: &[Step],
@@ -148,9 +149,8 @@ async fn atomic<M: MigratorTrait>(
     }
     // As for single migrations: foreign keys are checked by foreign_key_check before
     // each savepoint is released, since enforcement cannot change inside a transaction.
-    let sqlite = backend == DbBackend::Sqlite;
-    if sqlite {
-        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    if backend == DbBackend::Sqlite {
+        outer.suspend_foreign_keys().await?;
     }
     let result = async {
         let txn = db.begin().await?;
@@ -164,9 +164,7 @@ async fn atomic<M: MigratorTrait>(
         anyhow::Ok(())
     }
     .await;
-    if sqlite {
-        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-    }
+    outer.finish().await?;
     result.map_err(|e| e.context("--atomic: the whole run was rolled back, nothing of it remains"))
 }
 
