@@ -7,27 +7,48 @@
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
 use sea_orm::sea_query::{self, ForeignKeyAction, Keyword, StringLen, Value};
 use sea_orm::{
-    ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
+    DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
 };
 
 /// The project's entities, as registered by the models crate. Read only when a
 /// command needs the models: `migrate` at container start never pays for it.
 #[derive(Default)]
 pub struct Entities {
-    readers: Vec<fn(&mut Schema) -> Table>,
+    readers: Vec<fn() -> Parts>,
+}
+
+/// What SeaORM itself builds from one entity. Everything per-entity type stays in
+/// [`Entities::add`], kept this small because it is compiled once per entity into
+/// the binary, which relinks after every model edit; the reading is not generic.
+struct Parts {
+    create: sea_query::TableCreateStatement,
+    indexes: Vec<sea_query::IndexCreateStatement>,
+    primary_key: Vec<String>,
+    auto_increment: bool,
 }
 
 impl Entities {
     pub fn add<E: EntityTrait>(&mut self, _entity: E) {
-        self.readers
-            .push(|schema| table_from_entity(E::default(), schema));
+        self.readers.push(|| {
+            // The backend only matters for how SeaORM spells enum columns: SQLite's
+            // keeps the abstract enum type, which is what the model records.
+            let builder = sea_orm::Schema::new(DbBackend::Sqlite);
+            Parts {
+                create: builder.create_table_from_entity(E::default()),
+                indexes: builder.create_index_from_entity(E::default()),
+                primary_key: E::PrimaryKey::iter()
+                    .map(|pk| pk.into_column().as_str().to_string())
+                    .collect(),
+                auto_increment: E::PrimaryKey::auto_increment(),
+            }
+        });
     }
 
     /// The models' schema; an error when two entities claim one table.
     pub fn schema(&self) -> anyhow::Result<Schema> {
         let mut schema = Schema::default();
         for read in &self.readers {
-            let table = read(&mut schema);
+            let table = table_from_parts(read(), &mut schema);
             if schema.tables.contains_key(&table.name) {
                 anyhow::bail!(
                     "two entities in models/ use the table name `{}`",
@@ -40,39 +61,41 @@ impl Entities {
     }
 }
 
-fn table_from_entity<E: EntityTrait>(entity: E, schema: &mut Schema) -> Table {
-    let name = entity.table_name().to_string();
-    // The backend only matters for how SeaORM spells enum columns; the abstract
-    // types below are read from the column definitions themselves.
-    let builder = sea_orm::Schema::new(DbBackend::Sqlite);
+fn table_from_parts(parts: Parts, schema: &mut Schema) -> Table {
+    let Parts {
+        create,
+        indexes,
+        primary_key,
+        auto_increment,
+    } = parts;
+    let name = create
+        .get_table_name()
+        .map(table_ref_name)
+        .unwrap_or_default();
+    let auto_increment = primary_key.len() == 1 && auto_increment;
 
-    let primary_key: Vec<String> = E::PrimaryKey::iter()
-        .map(|pk| pk.into_column().as_str().to_string())
-        .collect();
-    let auto_increment = primary_key.len() == 1 && E::PrimaryKey::auto_increment();
-
-    let columns = E::Column::iter()
-        .map(|col| {
-            let def = col.def();
-            let col_name = col.as_str().to_string();
-            let spec_auto = builder
-                .get_column_def::<E>(col)
-                .get_column_spec()
-                .auto_increment;
+    let columns = create
+        .get_columns()
+        .iter()
+        .map(|def| {
+            let spec = def.get_column_spec();
+            let col_name = def.get_column_name();
             let is_pk = primary_key.contains(&col_name);
             Column {
-                ty: column_type(def.get_column_type(), schema),
-                nullable: def.is_null() && !is_pk,
-                default: def.get_column_default().map(default_from_expr),
-                unique: def.is_unique() && !is_pk,
-                auto_increment: is_pk && auto_increment || spec_auto,
+                ty: def
+                    .get_column_type()
+                    .map(|ty| column_type(ty, schema))
+                    .unwrap_or(ColumnType::Custom { sql: String::new() }),
+                nullable: spec.nullable != Some(false) && !is_pk,
+                default: spec.default.as_ref().map(default_from_expr),
+                unique: spec.unique && !is_pk,
+                auto_increment: is_pk && auto_increment || spec.auto_increment,
                 name: col_name,
             }
         })
         .collect();
 
-    let indexes = builder
-        .create_index_from_entity(entity)
+    let indexes = indexes
         .iter()
         .filter(|stmt| !stmt.is_primary_key())
         .map(|stmt| {
@@ -89,7 +112,6 @@ fn table_from_entity<E: EntityTrait>(entity: E, schema: &mut Schema) -> Table {
         })
         .collect();
 
-    let create = builder.create_table_from_entity(entity);
     let foreign_keys = create
         .get_foreign_key_create_stmts()
         .iter()
