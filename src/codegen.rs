@@ -815,8 +815,8 @@ fn default_expr(d: &Default) -> String {
 /// Lays `source` out with rustfmt when it is installed; the code is valid either way.
 pub fn rustfmt(source: String) -> String {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let child = Command::new("rustfmt")
+    use std::process::Stdio;
+    let child = rustfmt_command()
         .args(["--edition", "2024", "--emit", "stdout"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -834,4 +834,19 @@ pub fn rustfmt(source: String) -> String {
         }
         _ => source,
     }
+}
+
+/// `$RUSTFMT` when set (as cargo fmt honours it), else the rustfmt of the toolchain
+/// that built this binary, else whichever `rustfmt` is on PATH.
+fn rustfmt_command() -> std::process::Command {
+    if let Some(path) = std::env::var_os("RUSTFMT") {
+        return std::process::Command::new(path);
+    }
+    if let Some(bin) = option_env!("MANAGE_TOOLCHAIN_BIN") {
+        let path = std::path::Path::new(bin).join("rustfmt");
+        if path.is_file() {
+            return std::process::Command::new(path);
+        }
+    }
+    std::process::Command::new("rustfmt")
 }

@@ -36,7 +36,14 @@ impl Scenario {
         let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
         let manifest = manifest
             .replacen("name = \"manage\"", &format!("name = \"{bin_name}\""), 1)
-            .replacen("default-run = \"manage\"", &format!("default-run = \"{bin_name}\""), 1)
+            .replacen(
+                "default-run = \"manage\"",
+                &format!(
+                    "default-run = \"{bin_name}\"\nbuild = {:?}",
+                    repo.join("build.rs").display().to_string()
+                ),
+                1,
+            )
             .replacen(
                 "models = { path = \"models\" }",
                 &format!("models = {{ path = \"models\", package = \"{label}-models\" }}"),
