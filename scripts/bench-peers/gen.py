@@ -157,6 +157,12 @@ sea-orm-migration = { version = "2.0.4", default-features = false, features = [
     "sqlx-postgres",
 ] }
 
+# A binary name per size: cargo refreshes target/<profile>/NAME only when it
+# compiles, so sizes sharing one name would run whichever was compiled last.
+[[bin]]
+name = "bench-stock-migration-{n}"
+path = "src/main.rs"
+
 # A project of its own, not a member of the repository's workspace.
 [workspace]
 """
@@ -179,7 +185,7 @@ def stock_apply(n, root):
         (src / f"{migration_name(i)}.rs").write_text(manage_migration(i))
     (src / "lib.rs").write_text(manage_lib(n))
     (src / "main.rs").write_text(STOCK_MAIN)
-    (root / "Cargo.toml").write_text(STOCK_MANIFEST)
+    (root / "Cargo.toml").write_text(STOCK_MANIFEST.replace("{n}", str(n)))
 
 
 # --- Alembic: chained revisions, and the SQLAlchemy models for autogenerate ------

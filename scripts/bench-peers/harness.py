@@ -80,7 +80,11 @@ def run_once(case, wrap=()):
                 tail = err.read().decode(errors="replace")[-3000:]
                 sys.exit(f"{case['group']} / {case['tool']}: exit {done.returncode}\n{tail}")
         if case.get("verify_now"):
-            shell(case["verify"], env)
+            try:
+                shell(case["verify"], env)
+            except subprocess.CalledProcessError:
+                sys.exit(f"{case['group']} / {case['tool']}: the check after the run failed: "
+                         f"{case['verify']}")
         return took
     finally:
         shell(case.get("cleanup"), env)
