@@ -143,10 +143,15 @@ def manage_apply(n, root):
 # --- stock sea-orm-migration: the same files, its own command line --------------
 
 STOCK_MANIFEST = """[package]
-name = "bench-stock-migration"
+# A name per size: with one name, cargo gave the sizes' crates the same artifact
+# names in the shared target directory and ran one size's migrations for another.
+name = "bench-stock-migration-{n}"
 version = "0.1.0"
 edition = "2024"
 publish = false
+
+[lib]
+name = "bench_stock_migration"
 
 [dependencies]
 tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
@@ -156,12 +161,6 @@ sea-orm-migration = { version = "2.0.4", default-features = false, features = [
     "sqlx-sqlite",
     "sqlx-postgres",
 ] }
-
-# A binary name per size: cargo refreshes target/<profile>/NAME only when it
-# compiles, so sizes sharing one name would run whichever was compiled last.
-[[bin]]
-name = "bench-stock-migration-{n}"
-path = "src/main.rs"
 
 # A project of its own, not a member of the repository's workspace.
 [workspace]
