@@ -15,6 +15,9 @@ fn main() {
     };
     let sysroot = String::from_utf8_lossy(&out.stdout);
     if out.status.success() && !sysroot.trim().is_empty() {
-        println!("cargo:rustc-env=MANAGE_TOOLCHAIN_BIN={}/bin", sysroot.trim());
+        println!(
+            "cargo:rustc-env=MANAGE_TOOLCHAIN_BIN={}/bin",
+            sysroot.trim()
+        );
     }
 }

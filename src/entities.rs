@@ -6,9 +6,7 @@
 
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
 use sea_orm::sea_query::{self, ForeignKeyAction, Keyword, StringLen, Value};
-use sea_orm::{
-    DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
-};
+use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait};
 
 /// The project's entities, as registered by the models crate. Read only when a
 /// command needs the models: `migrate` at container start never pays for it.

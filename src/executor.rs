@@ -1,12 +1,13 @@
 //! Applies and reverts migrations, one transaction each where the backend has
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
+use crate::fk_check::ForeignKeyMap;
 use crate::{integrity, statement_log};
 use anyhow::{Result, anyhow};
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait,
+    DbErr, EntityTrait, QueryFilter, TransactionTrait,
 };
 use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations,
@@ -33,6 +34,8 @@ pub struct Executor<'a, M, C = DatabaseConnection> {
     installed: AtomicBool,
     /// SQLite: foreign-key enforcement was turned off for the run (see `run_captured`).
     enforcement_off: AtomicBool,
+    /// SQLite: what each migration's foreign-key check must cover.
+    foreign_keys: ForeignKeyMap,
     migrator: PhantomData<M>,
 }
 
@@ -48,6 +51,7 @@ where
             src: None,
             installed: AtomicBool::new(false),
             enforcement_off: AtomicBool::new(false),
+            foreign_keys: ForeignKeyMap::default(),
             migrator: PhantomData,
         }
     }
@@ -214,7 +218,10 @@ where
         run_logged(migration, &manager, direction).await?;
         bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
         if sqlite {
-            check_foreign_keys(&txn).await.map_err(Failure::Migration)?;
+            self.foreign_keys
+                .check(&txn, &statement_log::peek())
+                .await
+                .map_err(Failure::Migration)?;
         }
         txn.commit().await?;
         Ok(started.elapsed())
@@ -359,25 +366,6 @@ fn one_line(statement: &str) -> String {
 pub enum Direction {
     Up,
     Down,
-}
-
-/// Fails when any row's foreign key points nowhere (SQLite's `foreign_key_check`).
-async fn check_foreign_keys<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "PRAGMA foreign_key_check",
-        ))
-        .await?;
-    if let Some(row) = rows.first() {
-        let table: String = row.try_get_by_index(0).unwrap_or_default();
-        let parent: String = row.try_get_by_index(2).unwrap_or_default();
-        return Err(DbErr::Migration(format!(
-            "{} row(s) would violate foreign keys, first in table {table} (referencing {parent})",
-            rows.len()
-        )));
-    }
-    Ok(())
 }
 
 async fn record<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::DbErr> {

@@ -13,6 +13,7 @@ pub mod diagram;
 pub mod diff;
 pub mod entities;
 pub mod executor;
+mod fk_check;
 pub mod history;
 pub mod integrity;
 pub mod introspect;

@@ -44,6 +44,11 @@ pub fn stop() {
     captured().active = false;
 }
 
+/// The statements collected so far, leaving them in place.
+pub fn peek() -> Vec<String> {
+    captured().statements.clone()
+}
+
 /// Stops collecting and returns the statements collected, in the order they ran.
 pub fn take() -> Vec<String> {
     let mut captured = captured();

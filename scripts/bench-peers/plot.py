@@ -16,8 +16,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLE = {"manage": "o-", "manage --atomic": "o--", "stock": "s-", "alembic": "^-",
-         "floor": "k:"}
+# One look per tool in every panel.
+STYLE = {"manage": ("o-", "tab:blue"), "manage --atomic": ("o--", "tab:cyan"),
+         "stock": ("s-", "tab:green"), "alembic": ("^-", "tab:red"), "floor": (":", "black")}
 
 
 def main(argv):
@@ -37,8 +38,9 @@ def main(argv):
     for ax, kind in zip(axes[0], kinds):
         for tool, points in series[kind].items():
             points.sort()
+            marker, color = STYLE.get(tool, ("x-", "tab:gray"))
             ax.plot([n for n, _ in points], [s * 1000 for _, s in points],
-                    STYLE.get(tool, "x-"), label=tool)
+                    marker, color=color, label=tool)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(kind, fontsize=10)

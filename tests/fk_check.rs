@@ -1,0 +1,123 @@
+//! SQLite applies each migration with foreign-key enforcement off and checks the keys
+//! before committing. The check covers the tables a migration wrote to and those
+//! referencing them, or the whole database when the statements are not understood;
+//! each way, a migration that leaves a dangling key fails and leaves nothing behind.
+
+use manage::executor::Executor;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm_migration::async_trait::async_trait;
+use sea_orm_migration::prelude::*;
+
+/// One migration running `sql`, named after the migrator.
+macro_rules! migrator {
+    ($migrator:ident, $name:literal, $sql:expr) => {
+        struct $migrator;
+        impl MigrationName for $migrator {
+            fn name(&self) -> &str {
+                $name
+            }
+        }
+        #[async_trait]
+        impl MigrationTrait for $migrator {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                for sql in $sql {
+                    manager.get_connection().execute_unprepared(sql).await?;
+                }
+                Ok(())
+            }
+        }
+        impl MigratorTrait for $migrator {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                vec![Box::new($migrator)]
+            }
+        }
+    };
+}
+
+const SETUP: [&str; 4] = [
+    "CREATE TABLE parent (id integer PRIMARY KEY)",
+    "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id))",
+    "INSERT INTO parent (id) VALUES (1)",
+    "INSERT INTO child (id, parent_id) VALUES (1, 1)",
+];
+
+migrator!(Setup, "m1_setup", SETUP);
+// A row written to the migration's own table points nowhere.
+migrator!(
+    Orphan,
+    "m2_orphan",
+    ["INSERT INTO child (id, parent_id) VALUES (2, 9)"]
+);
+// A table the migration never named loses its rows' parent.
+migrator!(Unparent, "m2_unparent", ["DELETE FROM parent"]);
+// A shape the scope reader does not know: the whole database is checked.
+migrator!(
+    Opaque,
+    "m2_opaque",
+    ["WITH p AS (SELECT 5 AS id) INSERT INTO child (id, parent_id) SELECT id, id FROM p"]
+);
+// A statement that keeps every key.
+migrator!(
+    Fine,
+    "m2_fine",
+    ["INSERT INTO child (id, parent_id) VALUES (2, 1)"]
+);
+
+async fn fresh() -> DatabaseConnection {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    Executor::<Setup>::new(&db).apply("m1_setup").await.unwrap();
+    db
+}
+
+async fn rows(db: &DatabaseConnection, table: &str) -> i64 {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT count(*) FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+async fn applied(db: &DatabaseConnection, name: &str) -> bool {
+    let sql = format!("SELECT count(*) FROM seaql_migrations WHERE version = '{name}'");
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap() == 1
+}
+
+#[tokio::test]
+async fn a_dangling_key_fails_the_migration_and_is_rolled_back() {
+    for (name, run) in [("m2_orphan", 0), ("m2_unparent", 1), ("m2_opaque", 2)] {
+        let db = fresh().await;
+        let result = match run {
+            0 => Executor::<Orphan>::new(&db).apply(name).await,
+            1 => Executor::<Unparent>::new(&db).apply(name).await,
+            _ => Executor::<Opaque>::new(&db).apply(name).await,
+        };
+        let err = result.expect_err(name).to_string();
+        assert!(err.contains("would violate foreign keys"), "{name}: {err}");
+        assert!(err.contains("table child"), "{name}: {err}");
+        assert_eq!(rows(&db, "child").await, 1, "{name} was not rolled back");
+        assert_eq!(rows(&db, "parent").await, 1, "{name} was not rolled back");
+        assert!(!applied(&db, name).await, "{name} was recorded");
+    }
+}
+
+#[tokio::test]
+async fn a_migration_that_keeps_its_keys_commits() {
+    let db = fresh().await;
+    let executor = Executor::<Fine>::new(&db);
+    executor.apply("m2_fine").await.unwrap();
+    executor.finish().await.unwrap();
+    assert_eq!(rows(&db, "child").await, 2);
+    assert!(applied(&db, "m2_fine").await);
+}
