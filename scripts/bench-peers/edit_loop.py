@@ -8,14 +8,7 @@ round adds one nullable column to DIR/models/src/ENTITY.rs, then runs what the
 `./manage` wrapper would: BUILD (the models changed), `makemigrations`, BUILD (a
 migration was added), `migrate`. Round 0 is a warm-up; the median of each step and of
 the whole loop over the other rounds is printed, as JSON on the last line too.
-
-With FLOOR set (a cargo command building the models crate alone), as many rounds
-again time just that after the same kind of edit: what rustc needs for the one crate
-of entities, the part of the loop no tool around it can remove. The last such edit is
-left for the next run's warm-up round to migrate.
 """
-
-import os
 
 import json
 import pathlib
@@ -33,12 +26,6 @@ def timed(argv, cwd):
     return time.perf_counter() - start
 
 
-def add_column(model, tag):
-    text = model.read_text()
-    column = f"    pub extra_{tag}: Option<i32>,\n"
-    model.write_text(text.replace("    pub created_at", column + "    pub created_at", 1))
-
-
 def main(argv):
     root, binary, rounds, entity, build = (
         pathlib.Path(argv[1]), argv[2], int(argv[3]), argv[4], argv[5:])
@@ -47,7 +34,9 @@ def main(argv):
              "build for migrate": [], "migrate": [], "whole loop": []}
     stamp = int(time.time())
     for r in range(rounds + 1):
-        add_column(model, f"{stamp}_{r}")
+        text = model.read_text()
+        column = f"    pub extra_{stamp}_{r}: Option<i32>,\n"
+        model.write_text(text.replace("    pub created_at", column + "    pub created_at", 1))
         took = [
             timed(build, root),
             timed([binary, "makemigrations", "-m", f"extra {r}"], root),
@@ -58,12 +47,6 @@ def main(argv):
             continue
         for name, seconds in zip(steps, took + [sum(took)]):
             steps[name].append(seconds)
-    floor = os.environ.get("FLOOR")
-    if floor:
-        steps["models crate alone"] = []
-        for r in range(rounds):
-            add_column(model, f"{stamp}_floor_{r}")
-            steps["models crate alone"].append(timed(["sh", "-c", floor], root))
     result = {name: statistics.median(t) for name, t in steps.items()}
     for name, t in steps.items():
         print(f"{name:26} median {statistics.median(t):6.2f} s "
