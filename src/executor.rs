@@ -12,7 +12,7 @@ use sea_orm::{
 use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,6 +36,10 @@ pub struct Executor<'a, M, C = DatabaseConnection> {
     enforcement_off: AtomicBool,
     /// SQLite: what each migration's foreign-key check must cover.
     foreign_keys: ForeignKeyMap,
+    /// `M::migrations()`, built once, and each one's position by name: looking a
+    /// migration up must not rebuild the list (quadratic over a long history).
+    migrations: Vec<Box<dyn MigrationTrait>>,
+    by_name: HashMap<String, usize>,
     migrator: PhantomData<M>,
 }
 
@@ -46,12 +50,20 @@ where
     &'a C: IntoSchemaManagerConnection<'a>,
 {
     pub fn new(db: &'a C) -> Self {
+        let migrations = M::migrations();
+        let by_name = migrations
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name().to_string(), i))
+            .collect();
         Executor {
             db,
             src: None,
             installed: AtomicBool::new(false),
             enforcement_off: AtomicBool::new(false),
             foreign_keys: ForeignKeyMap::default(),
+            migrations,
+            by_name,
             migrator: PhantomData,
         }
     }
@@ -66,7 +78,8 @@ where
     /// that are no longer known.
     pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<String>)> {
         let mut applied = self.applied().await?;
-        let states: Vec<MigrationState> = M::migrations()
+        let states: Vec<MigrationState> = self
+            .migrations
             .iter()
             .map(|m| MigrationState {
                 name: m.name().to_string(),
@@ -118,10 +131,10 @@ where
         Ok(())
     }
 
-    fn find(&self, name: &str) -> Result<Box<dyn MigrationTrait>> {
-        M::migrations()
-            .into_iter()
-            .find(|m| m.name() == name)
+    fn find(&self, name: &str) -> Result<&dyn MigrationTrait> {
+        self.by_name
+            .get(name)
+            .map(|&i| self.migrations[i].as_ref())
             .ok_or_else(|| anyhow!("unknown migration {name}"))
     }
 
@@ -162,8 +175,8 @@ where
         self.install()
             .await
             .map_err(|e| anyhow!("creating the migration tables: {e}"))?;
-        let transactional = self.transactional(migration.as_ref());
-        let result = self.run_captured(migration.as_ref(), direction).await;
+        let transactional = self.transactional(migration);
+        let result = self.run_captured(migration, direction).await;
         let statements = statement_log::take();
         result.map_err(|failure| match failure {
             Failure::Migration(err) => anyhow!(
