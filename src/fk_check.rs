@@ -18,16 +18,26 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{LazyLock, Mutex};
 
-/// Which tables each table references (names lowercased: SQLite compares them so).
+/// What a run has learnt of the database's references; empty until first needed.
 #[derive(Default)]
 pub struct ForeignKeyMap {
-    /// None until read, and again after a migration that was not understood.
-    parents: Mutex<Option<BTreeMap<String, BTreeSet<String>>>>,
+    /// None until read, and again after a migration that was not understood (it may
+    /// have changed references or triggers in ways the map cannot follow).
+    known: Mutex<Option<Known>>,
 }
 
+struct Known {
+    /// A trigger can write to tables no statement names: every check is whole.
+    triggers: bool,
+    /// Which tables each table references (names lowercased: SQLite compares them so).
+    parents: BTreeMap<String, BTreeSet<String>>,
+}
+
+const WHOLE_DATABASE: &str = "SELECT \"table\", parent FROM pragma_foreign_key_check";
+
 impl ForeignKeyMap {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<BTreeMap<String, BTreeSet<String>>>> {
-        self.parents
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Known>> {
+        self.known
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -38,26 +48,21 @@ impl ForeignKeyMap {
         db: &C,
         statements: &[String],
     ) -> Result<(), DbErr> {
-        let touched = match touched_tables(statements) {
-            Some(touched) if !has_triggers(db).await? => touched,
-            _ => {
-                *self.lock() = None;
-                return report(
-                    query(
-                        db,
-                        "SELECT \"table\", parent FROM pragma_foreign_key_check",
-                        vec![],
-                    )
-                    .await?,
-                );
-            }
+        let Some(touched) = touched_tables(statements) else {
+            *self.lock() = None;
+            return report(query(db, WHOLE_DATABASE, vec![]).await?);
         };
-        let mut parents = match self.lock().take() {
-            Some(parents) => parents,
-            None => read_all(db).await?,
+        let taken = self.lock().take();
+        let mut known = match taken {
+            Some(known) => known,
+            None => Known::read(db).await?,
         };
+        if known.triggers {
+            *self.lock() = Some(known);
+            return report(query(db, WHOLE_DATABASE, vec![]).await?);
+        }
         for table in &touched {
-            parents.remove(table);
+            known.parents.remove(table);
             let rows = query(
                 db,
                 "SELECT \"table\" FROM pragma_foreign_key_list(?)",
@@ -69,17 +74,18 @@ impl ForeignKeyMap {
                 .map(|(parent, _)| parent.to_lowercase())
                 .collect();
             if !refs.is_empty() {
-                parents.insert(table.clone(), refs);
+                known.parents.insert(table.clone(), refs);
             }
         }
         let mut to_check = touched.clone();
         to_check.extend(
-            parents
+            known
+                .parents
                 .iter()
                 .filter(|(_, refs)| !refs.is_disjoint(&touched))
                 .map(|(child, _)| child.clone()),
         );
-        *self.lock() = Some(parents);
+        *self.lock() = Some(known);
 
         let mut violations = Vec::new();
         for table in to_check {
@@ -99,6 +105,35 @@ impl ForeignKeyMap {
     }
 }
 
+impl Known {
+    async fn read<C: ConnectionTrait>(db: &C) -> Result<Known, DbErr> {
+        let triggers = query(
+            db,
+            "SELECT name, name FROM sqlite_master WHERE type = 'trigger' LIMIT 1",
+            vec![],
+        )
+        .await?;
+        let references = query(
+            db,
+            "SELECT m.name, f.\"table\" FROM sqlite_master m \
+             JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+            vec![],
+        )
+        .await?;
+        let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (child, parent) in references {
+            parents
+                .entry(child.to_lowercase())
+                .or_default()
+                .insert(parent.to_lowercase());
+        }
+        Ok(Known {
+            triggers: !triggers.is_empty(),
+            parents,
+        })
+    }
+}
+
 fn report(violations: Vec<(String, String)>) -> Result<(), DbErr> {
     match violations.first() {
         None => Ok(()),
@@ -107,34 +142,6 @@ fn report(violations: Vec<(String, String)>) -> Result<(), DbErr> {
             violations.len()
         ))),
     }
-}
-
-async fn read_all<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<String, BTreeSet<String>>, DbErr> {
-    let rows = query(
-        db,
-        "SELECT m.name, f.\"table\" FROM sqlite_master m \
-         JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
-        vec![],
-    )
-    .await?;
-    let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (child, parent) in rows {
-        parents
-            .entry(child.to_lowercase())
-            .or_default()
-            .insert(parent.to_lowercase());
-    }
-    Ok(parents)
-}
-
-async fn has_triggers<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
-    let rows = query(
-        db,
-        "SELECT name, name FROM sqlite_master WHERE type = 'trigger' LIMIT 1",
-        vec![],
-    )
-    .await?;
-    Ok(!rows.is_empty())
 }
 
 /// Rows of one or two text columns (the second empty when there is one).

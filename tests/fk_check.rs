@@ -56,6 +56,23 @@ migrator!(
     "m2_opaque",
     ["WITH p AS (SELECT 5 AS id) INSERT INTO child (id, parent_id) SELECT id, id FROM p"]
 );
+// A trigger writes a dangling key into a table no statement names.
+migrator!(
+    TriggerSetup,
+    "m1_setup",
+    [
+        "CREATE TABLE parent (id integer PRIMARY KEY)",
+        "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id))",
+        "CREATE TABLE audit (parent_id integer REFERENCES parent (id))",
+        "CREATE TRIGGER audit_child AFTER INSERT ON child BEGIN INSERT INTO audit VALUES (9); END",
+        "INSERT INTO parent (id) VALUES (1)",
+    ]
+);
+migrator!(
+    Triggered,
+    "m2_triggered",
+    ["INSERT INTO child (id, parent_id) VALUES (1, 1)"]
+);
 // A statement that keeps every key.
 migrator!(
     Fine,
@@ -110,6 +127,24 @@ async fn a_dangling_key_fails_the_migration_and_is_rolled_back() {
         assert_eq!(rows(&db, "parent").await, 1, "{name} was not rolled back");
         assert!(!applied(&db, name).await, "{name} was recorded");
     }
+}
+
+#[tokio::test]
+async fn with_triggers_the_whole_database_is_checked() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    Executor::<TriggerSetup>::new(&db)
+        .apply("m1_setup")
+        .await
+        .unwrap();
+    let err = Executor::<Triggered>::new(&db)
+        .apply("m2_triggered")
+        .await
+        .expect_err("the trigger's row points nowhere")
+        .to_string();
+    assert!(err.contains("first in table audit"), "{err}");
+    assert_eq!(rows(&db, "child").await, 0);
+    assert_eq!(rows(&db, "audit").await, 0);
+    assert!(!applied(&db, "m2_triggered").await);
 }
 
 #[tokio::test]
