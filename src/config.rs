@@ -129,6 +129,9 @@ impl DbUrl {
             .test_before_acquire(false)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
+        if self.backend() == Some(DbBackend::Sqlite) {
+            crate::one_cpu::stay_on_this_cpu();
+        }
         Database::connect(options).await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot connect to {}: {}",

@@ -18,6 +18,7 @@ pub mod history;
 pub mod integrity;
 pub mod introspect;
 pub mod lock;
+mod one_cpu;
 pub mod project;
 pub mod recorder;
 pub mod rollback;
