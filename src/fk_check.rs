@@ -29,11 +29,9 @@ pub struct ForeignKeyMap {
 struct Known {
     /// A trigger can write to tables no statement names: every check is whole.
     triggers: bool,
-    /// Which tables each table references (names lowercased: SQLite compares them so).
+    /// Which tables each table references (names folded as SQLite compares them).
     parents: BTreeMap<String, BTreeSet<String>>,
 }
-
-const WHOLE_DATABASE: &str = "SELECT \"table\", parent FROM pragma_foreign_key_check";
 
 impl ForeignKeyMap {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Known>> {
@@ -50,7 +48,7 @@ impl ForeignKeyMap {
     ) -> Result<(), DbErr> {
         let Some(touched) = touched_tables(statements) else {
             *self.lock() = None;
-            return report(query(db, WHOLE_DATABASE, vec![]).await?);
+            return whole_database(db).await;
         };
         let taken = self.lock().take();
         let mut known = match taken {
@@ -59,24 +57,10 @@ impl ForeignKeyMap {
         };
         if known.triggers {
             *self.lock() = Some(known);
-            return report(query(db, WHOLE_DATABASE, vec![]).await?);
+            return whole_database(db).await;
         }
-        for table in &touched {
-            known.parents.remove(table);
-            let rows = query(
-                db,
-                "SELECT \"table\" FROM pragma_foreign_key_list(?)",
-                vec![table.clone()],
-            )
-            .await?;
-            let refs: BTreeSet<String> = rows
-                .into_iter()
-                .map(|(parent, _)| parent.to_lowercase())
-                .collect();
-            if !refs.is_empty() {
-                known.parents.insert(table.clone(), refs);
-            }
-        }
+        // Only a touched table's own references can have changed, so the map already
+        // knows every other table that references a touched one.
         let mut to_check = touched.clone();
         to_check.extend(
             known
@@ -85,71 +69,113 @@ impl ForeignKeyMap {
                 .filter(|(_, refs)| !refs.is_disjoint(&touched))
                 .map(|(child, _)| child.clone()),
         );
-        *self.lock() = Some(known);
+        // One statement (each is a hand-off to the driver's thread): what the touched
+        // tables reference now, and the rows pointing nowhere. Through sqlite_master,
+        // so that a table the migration dropped drops out.
+        let sql = format!(
+            "SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
+             JOIN pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND m.name COLLATE NOCASE IN ({}) \
+             UNION ALL \
+             SELECT 'v', c.\"table\", c.parent FROM sqlite_master m \
+             JOIN pragma_foreign_key_check(m.name) c \
+             WHERE m.type = 'table' AND m.name COLLATE NOCASE IN ({})",
+            placeholders(touched.len()),
+            placeholders(to_check.len())
+        );
+        let values = touched.iter().chain(&to_check).cloned().collect();
+        let rows = query(db, &sql, values).await?;
 
-        let mut violations = Vec::new();
-        for table in to_check {
-            // Through sqlite_master, so that a table the migration dropped is skipped.
-            violations.extend(
-                query(
-                    db,
-                    "SELECT c.\"table\", c.parent FROM sqlite_master m \
-                     JOIN pragma_foreign_key_check(m.name) c \
-                     WHERE m.type = 'table' AND m.name = ? COLLATE NOCASE",
-                    vec![table],
-                )
-                .await?,
-            );
+        for table in &touched {
+            known.parents.remove(table);
         }
+        let mut violations = Vec::new();
+        for [kind, table, parent] in rows {
+            if kind == "r" {
+                known
+                    .parents
+                    .entry(fold(&table))
+                    .or_default()
+                    .insert(fold(&parent));
+            } else {
+                violations.push([table, parent]);
+            }
+        }
+        *self.lock() = Some(known);
         report(violations)
     }
 }
 
 impl Known {
     async fn read<C: ConnectionTrait>(db: &C) -> Result<Known, DbErr> {
-        let triggers = query(
+        let rows = query(
             db,
-            "SELECT name, name FROM sqlite_master WHERE type = 'trigger' LIMIT 1",
-            vec![],
-        )
-        .await?;
-        let references = query(
-            db,
-            "SELECT m.name, f.\"table\" FROM sqlite_master m \
+            "SELECT 't', name, '' FROM sqlite_master WHERE type = 'trigger' \
+             UNION ALL \
+             SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
              JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
             vec![],
         )
         .await?;
-        let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (child, parent) in references {
-            parents
-                .entry(child.to_lowercase())
-                .or_default()
-                .insert(parent.to_lowercase());
+        let mut known = Known {
+            triggers: false,
+            parents: BTreeMap::new(),
+        };
+        for [kind, child, parent] in rows {
+            if kind == "t" {
+                known.triggers = true;
+            } else {
+                known
+                    .parents
+                    .entry(fold(&child))
+                    .or_default()
+                    .insert(fold(&parent));
+            }
         }
-        Ok(Known {
-            triggers: !triggers.is_empty(),
-            parents,
-        })
+        Ok(known)
     }
 }
 
-fn report(violations: Vec<(String, String)>) -> Result<(), DbErr> {
+async fn whole_database<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    let rows = query(
+        db,
+        "SELECT \"table\", parent FROM pragma_foreign_key_check",
+        vec![],
+    )
+    .await?;
+    report(
+        rows.into_iter()
+            .map(|[table, parent, _]| [table, parent])
+            .collect(),
+    )
+}
+
+/// `?, ?, ?` for `n` values (at least one, so that `IN ()` stays valid SQL).
+fn placeholders(n: usize) -> String {
+    vec!["?"; n.max(1)].join(", ")
+}
+
+/// A table name as SQLite compares them (NOCASE folds ASCII letters only).
+fn fold(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn report(violations: Vec<[String; 2]>) -> Result<(), DbErr> {
     match violations.first() {
         None => Ok(()),
-        Some((table, parent)) => Err(DbErr::Migration(format!(
+        Some([table, parent]) => Err(DbErr::Migration(format!(
             "{} row(s) would violate foreign keys, first in table {table} (referencing {parent})",
             violations.len()
         ))),
     }
 }
 
-/// Rows of one or two text columns (the second empty when there is one).
+/// Rows of up to three text columns (missing ones empty).
 async fn query<C: ConnectionTrait>(
     db: &C,
     sql: &str,
     values: Vec<String>,
-) -> Result<Vec<(String, String)>, DbErr> {
+) -> Result<Vec<[String; 3]>, DbErr> {
     let values: Vec<sea_orm::Value> = values.into_iter().map(Into::into).collect();
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
@@ -160,16 +186,11 @@ async fn query<C: ConnectionTrait>(
         .await?;
     Ok(rows
         .iter()
-        .map(|row| {
-            (
-                row.try_get_by_index::<String>(0).unwrap_or_default(),
-                row.try_get_by_index::<String>(1).unwrap_or_default(),
-            )
-        })
+        .map(|row| std::array::from_fn(|i| row.try_get_by_index::<String>(i).unwrap_or_default()))
         .collect())
 }
 
-/// The tables `statements` write to or redefine (lowercased), or None when a
+/// The tables `statements` write to or redefine (folded as SQLite compares names), or None when a
 /// statement is of a shape not understood, or nothing was captured.
 pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
     static NAME: &str = r#"(?:(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)\s*\.\s*)?("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)"#;
@@ -216,7 +237,7 @@ fn unquote(name: &str) -> String {
         Some(b'`' | b'[') => name[1..name.len() - 1].to_string(),
         _ => name.to_string(),
     };
-    inner.to_lowercase()
+    fold(&inner)
 }
 
 #[cfg(test)]

@@ -156,3 +156,60 @@ async fn a_migration_that_keeps_its_keys_commits() {
     assert_eq!(rows(&db, "child").await, 2);
     assert!(applied(&db, "m2_fine").await);
 }
+
+// Names SQLite folds only in their ASCII letters: "Ärger" and "ärger" are two tables.
+migrator!(
+    UnicodeSetup,
+    "m1_setup",
+    [
+        r#"CREATE TABLE "Eltern" (id integer PRIMARY KEY)"#,
+        r#"CREATE TABLE "Ärger" (id integer PRIMARY KEY, eltern_id integer REFERENCES "Eltern" (id))"#,
+    ]
+);
+migrator!(
+    UnicodeOrphan,
+    "m2_orphan",
+    [r#"INSERT INTO "Ärger" (id, eltern_id) VALUES (1, 9)"#]
+);
+
+#[tokio::test]
+async fn a_table_is_found_by_its_name_as_sqlite_compares_names() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    Executor::<UnicodeSetup>::new(&db)
+        .apply("m1_setup")
+        .await
+        .unwrap();
+    let err = Executor::<UnicodeOrphan>::new(&db)
+        .apply("m2_orphan")
+        .await
+        .expect_err("the row points nowhere")
+        .to_string();
+    assert!(err.contains("first in table Ärger"), "{err}");
+    assert_eq!(rows(&db, "\"Ärger\"").await, 0);
+}
+
+/// Setup then Unparent in one run: the second migration's check relies on what the
+/// first taught the run about which table references which.
+struct SetupThenUnparent;
+impl MigratorTrait for SetupThenUnparent {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Setup), Box::new(Unparent)]
+    }
+}
+
+#[tokio::test]
+async fn references_learnt_earlier_in_a_run_scope_later_checks() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let executor = Executor::<SetupThenUnparent>::new(&db);
+    executor.apply("m1_setup").await.unwrap();
+    let err = executor
+        .apply("m2_unparent")
+        .await
+        .expect_err("child's row loses its parent")
+        .to_string();
+    executor.finish().await.unwrap();
+    assert!(err.contains("first in table child"), "{err}");
+    assert_eq!(rows(&db, "parent").await, 1);
+    assert!(applied(&db, "m1_setup").await);
+    assert!(!applied(&db, "m2_unparent").await);
+}
