@@ -812,27 +812,57 @@ fn default_expr(d: &Default) -> String {
     }
 }
 
-/// Lays `source` out with rustfmt when it is installed; the code is valid either way.
-pub fn rustfmt(source: String) -> String {
-    use std::io::Write;
-    use std::process::Stdio;
-    let child = rustfmt_command()
-        .args(["--edition", "2024", "--emit", "stdout"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else { return source };
-    if let Some(mut stdin) = child.stdin.take()
-        && stdin.write_all(source.as_bytes()).is_err()
-    {
-        return source;
+/// rustfmt, started before it is needed: loading its compiler libraries takes about as
+/// long as reading the models and diffing them, so the two overlap. It waits for the
+/// source on stdin; dropped unused, it is killed.
+pub struct Rustfmt {
+    child: Option<std::process::Child>,
+}
+
+impl Rustfmt {
+    pub fn start() -> Rustfmt {
+        use std::process::Stdio;
+        let child = rustfmt_command()
+            .args(["--edition", "2024", "--emit", "stdout"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok();
+        Rustfmt { child }
     }
-    match child.wait_with_output() {
-        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
-            String::from_utf8(out.stdout).unwrap_or(source)
+
+    /// Lays `source` out with rustfmt when it is installed; the code is valid either way.
+    pub fn format(mut self, source: String) -> String {
+        use std::io::Write;
+        let Some(mut child) = self.child.take() else {
+            return source;
+        };
+        // rustfmt reads all of its input before writing anything: no deadlock.
+        let written = child
+            .stdin
+            .take()
+            .is_some_and(|mut stdin| stdin.write_all(source.as_bytes()).is_ok());
+        if !written {
+            let _ = child.kill();
+            let _ = child.wait();
+            return source;
         }
-        _ => source,
+        match child.wait_with_output() {
+            Ok(out) if out.status.success() && !out.stdout.is_empty() => {
+                String::from_utf8(out.stdout).unwrap_or(source)
+            }
+            _ => source,
+        }
+    }
+}
+
+impl Drop for Rustfmt {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 pub async fn run<M: MigratorTrait>(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let project = &ctx.project;
+    // Only a migration with operations is laid out by rustfmt.
+    let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
     let models = ctx.entities.schema()?;
     warn_about_unregistered(project)?;
     let snapshot = if adopt::needed(project)? {
@@ -56,11 +58,11 @@ pub async fn run<M: MigratorTrait>(ctx: &Context, args: &MakeMigrations) -> Resu
 
     let message = message(args)?;
     let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
-    let code = codegen::rustfmt(codegen::migration_file(
-        &message,
-        &ops,
-        &diff::reverse(&ops),
-    ));
+    let code = codegen::migration_file(&message, &ops, &diff::reverse(&ops));
+    let code = match rustfmt {
+        Some(rustfmt) => rustfmt.format(code),
+        None => code,
+    };
     for warning in ops.iter().flat_map(|op| op.warnings()) {
         ui::warn(&warning);
     }
