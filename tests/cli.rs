@@ -153,6 +153,46 @@ fn makemigrations_check_dry_run_and_write() {
     );
 }
 
+/// rustfmt only lays the file out: without it, makemigrations writes the same code
+/// unlaid, and rustfmt turns that into exactly what it writes with rustfmt.
+#[test]
+fn without_rustfmt_the_same_migration_is_written_unformatted() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = empty_project();
+    let args = ["makemigrations", "--dry-run", "-m", "first"];
+    let formatted = manage(dir.path(), &args).ok().stdout;
+    let raw = Run::from_output(
+        Command::new(bin())
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env("RUSTFMT", dir.path().join("no-such-rustfmt"))
+            .output()
+            .unwrap(),
+    )
+    .ok()
+    .stdout;
+    assert!(raw.contains("impl MigrationTrait for Migration"));
+    assert_ne!(raw, formatted, "the fallback was formatted anyway");
+
+    let mut rustfmt = Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rustfmt runs");
+    rustfmt
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(raw.as_bytes())
+        .unwrap();
+    let laid_out = rustfmt.wait_with_output().unwrap();
+    assert!(laid_out.status.success());
+    assert_eq!(String::from_utf8(laid_out.stdout).unwrap(), formatted);
+}
+
 #[test]
 fn makemigrations_empty_writes_a_registered_skeleton() {
     let dir = empty_project();
