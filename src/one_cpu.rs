@@ -2,7 +2,7 @@
 //! the processor it is running on.
 //!
 //! The SQLite driver runs each connection on a thread of its own, and every statement
-//! is a hand-off to that thread and back: a migration is about eight. When the two
+//! is a hand-off to that thread and back, seven or so a migration. When the two
 //! threads sit on different processors, each hand-off wakes a sleeping processor (on a
 //! virtual machine, a round trip through the hypervisor), which at 200 migrations in
 //! one transaction cost more than the SQL itself. The two threads never run at the
