@@ -844,8 +844,7 @@ impl Rustfmt {
             .take()
             .is_some_and(|mut stdin| stdin.write_all(source.as_bytes()).is_ok());
         if !written {
-            let _ = child.kill();
-            let _ = child.wait();
+            self.child = Some(child); // dropped, and so killed, on return
             return source;
         }
         match child.wait_with_output() {

@@ -26,6 +26,11 @@ pub struct ForeignKeyMap {
     known: Mutex<Option<Known>>,
 }
 
+/// Each table's references, as (kind 'r', table, referenced table) rows; callers
+/// narrow it with `AND ...`.
+const REFERENCES: &str = "SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
+     JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'";
+
 struct Known {
     /// A trigger can write to tables no statement names: every check is whole.
     triggers: bool,
@@ -73,9 +78,7 @@ impl ForeignKeyMap {
         // tables reference now, and the rows pointing nowhere. Through sqlite_master,
         // so that a table the migration dropped drops out.
         let sql = format!(
-            "SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
-             JOIN pragma_foreign_key_list(m.name) f \
-             WHERE m.type = 'table' AND m.name COLLATE NOCASE IN ({}) \
+            "{REFERENCES} AND m.name COLLATE NOCASE IN ({}) \
              UNION ALL \
              SELECT 'v', c.\"table\", c.parent FROM sqlite_master m \
              JOIN pragma_foreign_key_check(m.name) c \
@@ -92,11 +95,7 @@ impl ForeignKeyMap {
         let mut violations = Vec::new();
         for [kind, table, parent] in rows {
             if kind == "r" {
-                known
-                    .parents
-                    .entry(fold(&table))
-                    .or_default()
-                    .insert(fold(&parent));
+                known.learn(&table, &parent);
             } else {
                 violations.push([table, parent]);
             }
@@ -108,31 +107,29 @@ impl ForeignKeyMap {
 
 impl Known {
     async fn read<C: ConnectionTrait>(db: &C) -> Result<Known, DbErr> {
-        let rows = query(
-            db,
+        let sql = format!(
             "SELECT 't', name, '' FROM sqlite_master WHERE type = 'trigger' \
-             UNION ALL \
-             SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
-             JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
-            vec![],
-        )
-        .await?;
+             UNION ALL {REFERENCES}"
+        );
         let mut known = Known {
             triggers: false,
             parents: BTreeMap::new(),
         };
-        for [kind, child, parent] in rows {
+        for [kind, child, parent] in query(db, &sql, vec![]).await? {
             if kind == "t" {
                 known.triggers = true;
             } else {
-                known
-                    .parents
-                    .entry(fold(&child))
-                    .or_default()
-                    .insert(fold(&parent));
+                known.learn(&child, &parent);
             }
         }
         Ok(known)
+    }
+
+    fn learn(&mut self, child: &str, parent: &str) {
+        self.parents
+            .entry(fold(child))
+            .or_default()
+            .insert(fold(parent));
     }
 }
 
