@@ -129,18 +129,24 @@ async fn a_dangling_key_fails_the_migration_and_is_rolled_back() {
     }
 }
 
+/// A fresh database with `Setup`'s m1_setup applied, then the error `Failing`'s
+/// migration `name` must fail with.
+async fn failing_after<Setup: MigratorTrait, Failing: MigratorTrait>(
+    name: &str,
+) -> (DatabaseConnection, String) {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    Executor::<Setup>::new(&db).apply("m1_setup").await.unwrap();
+    let err = Executor::<Failing>::new(&db)
+        .apply(name)
+        .await
+        .expect_err("a row points nowhere")
+        .to_string();
+    (db, err)
+}
+
 #[tokio::test]
 async fn with_triggers_the_whole_database_is_checked() {
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    Executor::<TriggerSetup>::new(&db)
-        .apply("m1_setup")
-        .await
-        .unwrap();
-    let err = Executor::<Triggered>::new(&db)
-        .apply("m2_triggered")
-        .await
-        .expect_err("the trigger's row points nowhere")
-        .to_string();
+    let (db, err) = failing_after::<TriggerSetup, Triggered>("m2_triggered").await;
     assert!(err.contains("first in table audit"), "{err}");
     assert_eq!(rows(&db, "child").await, 0);
     assert_eq!(rows(&db, "audit").await, 0);
@@ -174,16 +180,7 @@ migrator!(
 
 #[tokio::test]
 async fn a_table_is_found_by_its_name_as_sqlite_compares_names() {
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    Executor::<UnicodeSetup>::new(&db)
-        .apply("m1_setup")
-        .await
-        .unwrap();
-    let err = Executor::<UnicodeOrphan>::new(&db)
-        .apply("m2_orphan")
-        .await
-        .expect_err("the row points nowhere")
-        .to_string();
+    let (db, err) = failing_after::<UnicodeSetup, UnicodeOrphan>("m2_orphan").await;
     assert!(err.contains("first in table Ärger"), "{err}");
     assert_eq!(rows(&db, "\"Ärger\"").await, 0);
 }
