@@ -15,6 +15,7 @@ use sea_orm_migration::{
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,11 +37,16 @@ pub struct Executor<'a, M, C = DatabaseConnection> {
     enforcement_off: AtomicBool,
     /// SQLite: what each migration's foreign-key check must cover.
     foreign_keys: ForeignKeyMap,
-    /// `M::migrations()`, built once, and each one's position by name: looking a
-    /// migration up must not rebuild the list (quadratic over a long history).
+    /// `M::migrations()`, built once per run (shared with a nested executor), and
+    /// each one's position by name: looking a migration up must not rebuild the list
+    /// (quadratic over a long history).
+    known: Arc<Known>,
+    migrator: PhantomData<M>,
+}
+
+struct Known {
     migrations: Vec<Box<dyn MigrationTrait>>,
     by_name: HashMap<String, usize>,
-    migrator: PhantomData<M>,
 }
 
 impl<'a, M, C> Executor<'a, M, C>
@@ -62,10 +68,40 @@ where
             installed: AtomicBool::new(false),
             enforcement_off: AtomicBool::new(false),
             foreign_keys: ForeignKeyMap::default(),
-            migrations,
-            by_name,
+            known: Arc::new(Known {
+                migrations,
+                by_name,
+            }),
             migrator: PhantomData,
         }
+    }
+
+    /// An executor running inside `txn`, opened on this executor's connection: the
+    /// same migrations and sources, and the foreign-key enforcement this one set up
+    /// (a transaction cannot change it).
+    pub fn within<'t>(&self, txn: &'t DatabaseTransaction) -> Executor<'t, M, DatabaseTransaction> {
+        Executor {
+            db: txn,
+            src: self.src.clone(),
+            installed: AtomicBool::new(self.installed.load(Ordering::Relaxed)),
+            enforcement_off: AtomicBool::new(self.enforcement_off.load(Ordering::Relaxed)),
+            foreign_keys: ForeignKeyMap::default(),
+            known: Arc::clone(&self.known),
+            migrator: PhantomData,
+        }
+    }
+
+    /// The first of `names` that opts out of transactions on this backend.
+    pub fn outside_transactions<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Option<&str> {
+        let backend = self.db.get_database_backend();
+        names
+            .into_iter()
+            .filter_map(|name| self.find(name).ok())
+            .find(|m| !transactional(backend, *m))
+            .map(|m| m.name())
     }
 
     /// Records checksums of the files in `src` as migrations are applied.
@@ -79,6 +115,7 @@ where
     pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<String>)> {
         let mut applied = self.applied().await?;
         let states: Vec<MigrationState> = self
+            .known
             .migrations
             .iter()
             .map(|m| MigrationState {
@@ -132,14 +169,11 @@ where
     }
 
     fn find(&self, name: &str) -> Result<&dyn MigrationTrait> {
-        self.by_name
+        self.known
+            .by_name
             .get(name)
-            .map(|&i| self.migrations[i].as_ref())
+            .map(|&i| self.known.migrations[i].as_ref())
             .ok_or_else(|| anyhow!("unknown migration {name}"))
-    }
-
-    fn transactional(&self, migration: &dyn MigrationTrait) -> bool {
-        transactional(self.db.get_database_backend(), migration)
     }
 
     /// Runs `up()` and records the migration; all or nothing where DDL is transactional.
@@ -175,8 +209,8 @@ where
         self.install()
             .await
             .map_err(|e| anyhow!("creating the migration tables: {e}"))?;
-        let transactional = self.transactional(migration);
-        let result = self.run_captured(migration, direction).await;
+        let transactional = transactional(self.db.get_database_backend(), migration);
+        let result = self.run_captured(migration, direction, transactional).await;
         let statements = statement_log::take();
         result.map_err(|failure| match failure {
             Failure::Migration(err) => anyhow!(
@@ -197,12 +231,13 @@ where
         &self,
         migration: &dyn MigrationTrait,
         direction: Direction,
+        transactional: bool,
     ) -> Result<Duration, Failure> {
         let name = migration.name();
         let started = Instant::now();
         let checksum = self.checksum(name);
         let ms = |started: Instant| started.elapsed().as_millis() as i64;
-        if !self.transactional(migration) {
+        if !transactional {
             // Marked before it starts: if the process dies part-way, the next run
             // knows the database is somewhere inside this migration.
             let marker = match direction {

@@ -2,7 +2,7 @@
 
 use crate::cli::{Format, Migrate};
 use crate::config::DbUrl;
-use crate::executor::{self, Direction, Executor, MigrationState};
+use crate::executor::{Direction, Executor, MigrationState};
 use crate::lock::Lock;
 use crate::recorder::{self, Recording};
 use crate::{Context, history, integrity, ui};
@@ -77,7 +77,7 @@ async fn run<M: MigratorTrait>(
     }
     println!("Migrating {}", url.describe());
     if args.atomic {
-        atomic(&executor, db, &src, &steps, args.fake).await?;
+        atomic(&executor, db, &steps, args.fake).await?;
         println!(
             "  {} {} migration(s) in one transaction",
             style("Committed").green(),
@@ -125,7 +125,6 @@ where
 async fn atomic<M: MigratorTrait>(
     outer: &Executor<'_, M>,
     db: &DatabaseConnection,
-    src: &Path,
     steps: &[Step],
     fake: bool,
 ) -> Result<()> {
@@ -135,17 +134,11 @@ async fn atomic<M: MigratorTrait>(
             "--atomic needs transactional DDL (PostgreSQL or SQLite): MySQL/MariaDB commit every DDL statement"
         );
     }
-    let migrations = M::migrations();
-    if let Some(m) = migrations.iter().find(|m| {
-        !executor::transactional(backend, m.as_ref())
-            && steps
-                .iter()
-                .any(|s| matches!(s, Step::Apply(n) | Step::Revert(n) if n == m.name()))
-    }) {
-        bail!(
-            "--atomic cannot include {}: it opts out of transactions (use_transaction)",
-            m.name()
-        );
+    let names = steps.iter().map(|step| match step {
+        Step::Apply(name) | Step::Revert(name) => name.as_str(),
+    });
+    if let Some(name) = outer.outside_transactions(names) {
+        bail!("--atomic cannot include {name}: it opts out of transactions (use_transaction)");
     }
     // As for single migrations: foreign keys are checked by foreign_key_check before
     // each savepoint is released, since enforcement cannot change inside a transaction.
@@ -155,7 +148,7 @@ async fn atomic<M: MigratorTrait>(
     let result = async {
         let txn = db.begin().await?;
         {
-            let executor = Executor::<M, DatabaseTransaction>::new(&txn).sources(src.to_path_buf());
+            let executor = outer.within(&txn);
             for step in steps {
                 execute(&executor, step, fake).await?;
             }
