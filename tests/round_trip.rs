@@ -581,7 +581,8 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
 }
 
 /// A hand-written migration (from `makemigrations --empty`) that changes nothing, or
-/// fails half-way when FAIL_HALF_WAY is set.
+/// fails half-way when FAIL_HALF_WAY is set; it opts out of transactions when
+/// OUTSIDE_TRANSACTION is set.
 const FAILS_HALF_WAY: &str = r#"//! Changes nothing, or fails half-way when FAIL_HALF_WAY is set.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -612,6 +613,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
         Ok(())
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        std::env::var_os("OUTSIDE_TRANSACTION").map(|_| false)
     }
 }
 "#;
@@ -890,18 +895,19 @@ fn round_trip_on_every_backend() {
 
         // --atomic: the last two generated migrations and the failing one in one
         // transaction; the failure takes all three back.
-        let failing_run = |args: &[&str]| {
+        let run_with = |var: &str, args: &[&str]| {
             let mut full = vec!["--database-url", url];
             full.extend_from_slice(args);
             support::Run::from_output(
                 std::process::Command::new(&s.bin)
                     .args(&full)
                     .current_dir(s.root())
-                    .env("FAIL_HALF_WAY", "1")
+                    .env(var, "1")
                     .output()
                     .unwrap(),
             )
         };
+        let failing_run = |args: &[&str]| run_with("FAIL_HALF_WAY", args);
         if backend == Backend::MySql {
             let out = manage(&["migrate", "--atomic"]).ok();
             assert!(
@@ -921,6 +927,16 @@ fn round_trip_on_every_backend() {
             manage(&["rollback", "--steps", "3", "--yes"]).ok();
             let before = &snapshots[snapshots.len() - 3];
             assert_schema(&s, url, backend, before, "before --atomic");
+            // A migration outside any transaction cannot be part of one: refused
+            // before anything runs.
+            let out = run_with("OUTSIDE_TRANSACTION", &["migrate", "--atomic"]).expect(1);
+            assert!(
+                out.stderr
+                    .contains(&format!("--atomic cannot include {failing}: it opts out")),
+                "{}",
+                out.stderr
+            );
+            assert_schema(&s, url, backend, before, "after a refused --atomic run");
             let out = failing_run(&["migrate", "--atomic"]).expect(1);
             assert!(
                 out.stderr.contains("the whole run was rolled back")
