@@ -11,7 +11,7 @@ use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 pub const TABLE: &str = "manage_migrations";
@@ -110,6 +110,23 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
                     duration_ms: row.try_get::<i64>("", "duration_ms")?,
                 },
             ))
+        })
+        .collect()
+}
+
+/// Migrations that migrations/src/lib.rs registers but this binary was not built
+/// with: it predates them (`makemigrations` ran, no rebuild followed) or was built
+/// from another project. Left unsaid, `migrate` would call the database up to date.
+pub fn not_built(states: &[MigrationState], registered: &[String]) -> Vec<String> {
+    let built: HashSet<&str> = states.iter().map(|s| s.name.as_str()).collect();
+    registered
+        .iter()
+        .filter(|name| !built.contains(name.as_str()))
+        .map(|name| {
+            format!(
+                "migration {name} is registered in migrations/src/lib.rs but this binary was built without it: \
+                 rebuild (`./manage` does) to apply it"
+            )
         })
         .collect()
 }

@@ -399,6 +399,42 @@ fn migrate_plan_and_rollback_dry_run_change_nothing() {
     manage(&repo, &["--database-url", url, "migrate", "nope"]).expect(1);
 }
 
+#[test]
+fn a_registered_migration_missing_from_the_binary_is_reported() {
+    // makemigrations registers a migration in the scratch project that this binary,
+    // built from the repository, lacks: as when no rebuild followed makemigrations.
+    let dir = empty_project();
+    manage(dir.path(), &["makemigrations", "-m", "first"]).ok();
+    let name = fs::read_dir(dir.path().join("migrations/src"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find_map(|f| {
+            f.strip_suffix(".rs")
+                .filter(|s| s.starts_with('m'))
+                .map(String::from)
+        })
+        .unwrap();
+    let said = format!(
+        "migration {name} is registered in migrations/src/lib.rs but this binary was built without it"
+    );
+    let db = TestDb::create(support::db::Backend::Sqlite, "not_built").unwrap();
+    let url = db.url.as_str();
+
+    let out = manage(dir.path(), &["--database-url", url, "migrate", "--plan"]).ok();
+    assert!(out.stderr.contains(&said), "{}", out.stderr);
+    let out = manage(dir.path(), &["--database-url", url, "check"]).expect(1);
+    assert!(
+        out.stdout.contains(&said) || out.stderr.contains(&said),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+
+    // The repository's own binary and sources agree: nothing to say.
+    let out = manage(&support::repo_root(), &["--database-url", url, "migrate"]).ok();
+    assert!(!out.stderr.contains("built without it"), "{}", out.stderr);
+}
+
 /// A project directory holding copies of the repository's scripts, whose `manage`
 /// wrapper runs this test's binary.
 fn project_with_scripts() -> tempfile::TempDir {

@@ -42,6 +42,7 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
     let db = ctx.db_url()?.connect().await?;
     let (states, unknown) = Executor::<M>::new(&db).scan().await?;
     let records = integrity::records(&db).await?;
+    problems.extend(integrity::not_built(&states, &registered));
     problems.extend(integrity::interrupted(&records));
     problems.extend(integrity::problems(
         &states,

@@ -43,6 +43,12 @@ async fn run<M: MigratorTrait>(
     let executor = Executor::<M>::new(db).sources(src.clone());
     let states = executor.states().await?;
     let steps = steps(&states, args.target.as_deref())?;
+    // Where the sources are not shipped (a container with the binary only), there is
+    // nothing to compare with.
+    let registered = ctx.project.registered_migrations().unwrap_or_default();
+    for problem in integrity::not_built(&states, &registered) {
+        ui::warn(&problem);
+    }
 
     if args.plan {
         if steps.is_empty() {
