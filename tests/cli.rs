@@ -405,15 +405,13 @@ fn a_registered_migration_missing_from_the_binary_is_reported() {
     // built from the repository, lacks: as when no rebuild followed makemigrations.
     let dir = empty_project();
     manage(dir.path(), &["makemigrations", "-m", "first"]).ok();
-    let name = fs::read_dir(dir.path().join("migrations/src"))
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .find_map(|f| {
-            f.strip_suffix(".rs")
-                .filter(|s| s.starts_with('m'))
-                .map(String::from)
-        })
-        .unwrap();
+    let name = files(dir.path())
+        .into_iter()
+        .find(|f| f.starts_with("migrations/src/m") && f.ends_with("_first.rs"))
+        .expect("a migration file")
+        .trim_start_matches("migrations/src/")
+        .trim_end_matches(".rs")
+        .to_string();
     let said = format!(
         "migration {name} is registered in migrations/src/lib.rs but this binary was built without it"
     );
