@@ -124,7 +124,7 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
 }
 
 static MIGRATION_FILE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^m\d{8}_\d{6}\w*$").unwrap());
+    LazyLock::new(|| Regex::new(&format!("^{}$", crate::project::MIGRATION_NAME)).unwrap());
 
 /// A Rust string literal: normal or raw (up to three `#`).
 const STRING: &str =

@@ -11,6 +11,7 @@ use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
@@ -26,9 +27,13 @@ pub const REVERTING: i64 = -2;
 /// so a checkout on Windows does not look edited.
 pub fn checksum(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
-    let text = text.replace("\r\n", "\n");
+    // `migrate` hashes every applied file: copy only the files that need it.
+    let text = match text.contains('\r') {
+        true => Cow::Owned(text.replace("\r\n", "\n")),
+        false => Cow::Borrowed(text.as_str()),
+    };
     let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Some(format!("{digest:x}"))
 }
 
 /// A recorded application.
@@ -209,4 +214,25 @@ pub fn problems(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_is_sha256_hex_of_the_text_with_unix_line_endings() {
+        let dir = tempfile::tempdir().unwrap();
+        let unix = dir.path().join("unix.rs");
+        let windows = dir.path().join("windows.rs");
+        std::fs::write(&unix, "abc").unwrap();
+        assert_eq!(
+            checksum(&unix).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        std::fs::write(&unix, "a\nb\n").unwrap();
+        std::fs::write(&windows, "\u{feff}a\r\nb\r\n").unwrap();
+        assert_eq!(checksum(&unix), checksum(&windows));
+        assert_eq!(checksum(&dir.path().join("absent.rs")), None);
+    }
 }

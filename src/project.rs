@@ -12,13 +12,26 @@ pub struct Project {
     pub root: PathBuf,
 }
 
+/// A migration's name: `m`, date, time, then what a Rust identifier may hold. Spelled
+/// with ASCII classes and "any non-ASCII character" rather than `\d` and `\w`: the
+/// Unicode classes take a millisecond or more to compile each, which every `migrate`
+/// would pay, and they accept nothing a file name here needs.
+pub const MIGRATION_NAME: &str = r"m[0-9]{8}_[0-9]{6}(?:[0-9A-Za-z_]|[^\x00-\x7F])*";
+
 /// `mod m20250101_120000_slug;` in the migrator's lib.rs.
 static MOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t]*(?:pub\s+)?mod\s+(m\d{8}_\d{6}\w*)\s*;[^\n]*$").unwrap()
+    Regex::new(&format!(
+        r"(?m)^[ \t]*(?:pub\s+)?mod\s+({MIGRATION_NAME})\s*;[^\n]*$"
+    ))
+    .unwrap()
 });
 /// `Box::new(m20250101_120000_slug::Migration)` in `migrations()`, however formatted.
-static BOX_ENTRY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"Box::new\(\s*(m\d{8}_\d{6}\w*)::Migration\s*\)").unwrap());
+static BOX_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"Box::new\(\s*({MIGRATION_NAME})::Migration\s*\)")).unwrap()
+});
+/// A migration's file name.
+static MIGRATION_FILE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^{MIGRATION_NAME}\.rs$")).unwrap());
 
 impl Project {
     /// The project whose `migrations/src/lib.rs` is in `start` or above it.
@@ -71,12 +84,11 @@ impl Project {
 
     /// Migration files in migrations/src, registered or not.
     pub fn migration_files(&self) -> Result<Vec<String>> {
-        let name = Regex::new(r"^m\d{8}_\d{6}\w*\.rs$").unwrap();
         let mut files: Vec<String> = fs::read_dir(self.migrations_src())
             .with_context(|| format!("reading {}", self.migrations_src().display()))?
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|f| name.is_match(f))
+            .filter(|f| MIGRATION_FILE.is_match(f))
             .map(|f| f.trim_end_matches(".rs").to_string())
             .collect();
         files.sort();
@@ -313,6 +325,34 @@ mod tests {
         let three = project.register("m20250101_000002_c").unwrap();
         fs::write(project.lib_rs(), &three).unwrap();
         assert_eq!(project.registered_migrations().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn migration_names_are_what_rust_and_sea_orm_accept() {
+        let name = Regex::new(&format!("^{MIGRATION_NAME}$")).unwrap();
+        for ok in [
+            "m20250101_000000",
+            "m20250101_000000_create_users",
+            "m20250101_000000_caf\u{e9}_Menu2",
+        ] {
+            assert!(name.is_match(ok), "{ok}");
+        }
+        for bad in [
+            "m2025010_000000_short_date",
+            "m20250101-000000_dash",
+            "m20250101_000000_two words",
+            "m20250101_000000_dot.rs",
+            "x20250101_000000_a",
+        ] {
+            assert!(!name.is_match(bad), "{bad}");
+        }
+        let lib = "mod m20250101_000000_caf\u{e9};\n\
+                   fn migrations() { vec![Box::new(m20250101_000000_caf\u{e9}::Migration)] }";
+        assert_eq!(
+            &BOX_ENTRY.captures(lib).unwrap()[1],
+            "m20250101_000000_caf\u{e9}"
+        );
+        assert!(MOD_LINE.is_match(lib));
     }
 
     fn project_in(dir: &Path) -> Project {
