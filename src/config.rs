@@ -6,6 +6,10 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::path::Path;
 use std::time::Duration;
 
+/// Rows SQLite's driver may hand over before it waits for them to be read: more than
+/// the bookkeeping rows of any history of a realistic size.
+const SQLITE_ROW_BUFFER: usize = 4096;
+
 /// A database URL that never shows its password.
 #[derive(Clone)]
 pub struct DbUrl {
@@ -128,7 +132,12 @@ impl DbUrl {
             .max_connections(1)
             .test_before_acquire(false)
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(30))
+            // SQLite's driver thread hands rows over through a channel of 50; once it
+            // is full, every row taken wakes the driver for one more, so reading the
+            // applied lists (a row per migration) became a thread switch per row.
+            // Past the larger buffer the driver still waits for the reader.
+            .map_sqlx_sqlite_opts(|sqlite| sqlite.row_buffer_size(SQLITE_ROW_BUFFER));
         if self.backend() == Some(DbBackend::Sqlite) {
             crate::one_cpu::stay_on_this_cpu();
         }
