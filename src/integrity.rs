@@ -28,9 +28,10 @@ pub const REVERTING: i64 = -2;
 pub fn checksum(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     // `migrate` hashes every applied file: copy only the files that need it.
-    let text = match text.contains('\r') {
-        true => Cow::Owned(text.replace("\r\n", "\n")),
-        false => Cow::Borrowed(text.as_str()),
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(text.as_str())
     };
     let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
     Some(format!("{digest:x}"))
