@@ -114,7 +114,7 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
         let Some(stem) = name.strip_suffix(".rs") else {
             continue;
         };
-        if !MIGRATION_FILE.is_match(stem) {
+        if !crate::project::is_migration_name(stem) {
             continue;
         }
         let source = std::fs::read_to_string(entry.path())?;
@@ -122,9 +122,6 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
     }
     Ok(out)
 }
-
-static MIGRATION_FILE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("^{}$", crate::project::MIGRATION_NAME)).unwrap());
 
 /// A Rust string literal: normal or raw (up to three `#`).
 const STRING: &str =

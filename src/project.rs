@@ -16,7 +16,7 @@ pub struct Project {
 /// with ASCII classes and "any non-ASCII character" rather than `\d` and `\w`: the
 /// Unicode classes take a millisecond or more to compile each, which every `migrate`
 /// would pay, and they accept nothing a file name here needs.
-pub const MIGRATION_NAME: &str = r"m[0-9]{8}_[0-9]{6}(?:[0-9A-Za-z_]|[^\x00-\x7F])*";
+const MIGRATION_NAME: &str = r"m[0-9]{8}_[0-9]{6}(?:[0-9A-Za-z_]|[^\x00-\x7F])*";
 
 /// `mod m20250101_120000_slug;` in the migrator's lib.rs.
 static MOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -29,9 +29,13 @@ static MOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
 static BOX_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"Box::new\(\s*({MIGRATION_NAME})::Migration\s*\)")).unwrap()
 });
-/// A migration's file name.
-static MIGRATION_FILE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"^{MIGRATION_NAME}\.rs$")).unwrap());
+static WHOLE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^{MIGRATION_NAME}$")).unwrap());
+
+/// Whether `name` (a file stem) names a migration.
+pub fn is_migration_name(name: &str) -> bool {
+    WHOLE_NAME.is_match(name)
+}
 
 impl Project {
     /// The project whose `migrations/src/lib.rs` is in `start` or above it.
@@ -88,8 +92,8 @@ impl Project {
             .with_context(|| format!("reading {}", self.migrations_src().display()))?
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|f| MIGRATION_FILE.is_match(f))
-            .map(|f| f.trim_end_matches(".rs").to_string())
+            .filter_map(|f| f.strip_suffix(".rs").map(str::to_string))
+            .filter(|name| is_migration_name(name))
             .collect();
         files.sort();
         Ok(files)
@@ -329,13 +333,12 @@ mod tests {
 
     #[test]
     fn migration_names_are_what_rust_and_sea_orm_accept() {
-        let name = Regex::new(&format!("^{MIGRATION_NAME}$")).unwrap();
         for ok in [
             "m20250101_000000",
             "m20250101_000000_create_users",
             "m20250101_000000_caf\u{e9}_Menu2",
         ] {
-            assert!(name.is_match(ok), "{ok}");
+            assert!(is_migration_name(ok), "{ok}");
         }
         for bad in [
             "m2025010_000000_short_date",
@@ -344,7 +347,7 @@ mod tests {
             "m20250101_000000_dot.rs",
             "x20250101_000000_a",
         ] {
-            assert!(!name.is_match(bad), "{bad}");
+            assert!(!is_migration_name(bad), "{bad}");
         }
         let lib = "mod m20250101_000000_caf\u{e9};\n\
                    fn migrations() { vec![Box::new(m20250101_000000_caf\u{e9}::Migration)] }";
