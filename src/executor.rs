@@ -2,6 +2,7 @@
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
 use crate::fk_check::ForeignKeyMap;
+use crate::migrator::Migrator;
 use crate::{integrity, statement_log};
 use anyhow::{Result, anyhow};
 use sea_orm::sea_query::{Alias, Query};
@@ -10,10 +11,9 @@ use sea_orm::{
     DbErr, EntityTrait, QueryFilter, TransactionTrait,
 };
 use sea_orm_migration::{
-    IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager, seaql_migrations,
+    IntoSchemaManagerConnection, MigrationTrait, SchemaManager, seaql_migrations,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +28,7 @@ pub struct MigrationState {
 
 /// Runs migrations on `C`: a connection, or (for `migrate --atomic`) a transaction
 /// that the whole run happens inside, each migration then in a savepoint.
-pub struct Executor<'a, M, C = DatabaseConnection> {
+pub struct Executor<'a, C = DatabaseConnection> {
     db: &'a C,
     /// migrations/src, to record each applied file's checksum.
     src: Option<PathBuf>,
@@ -37,11 +37,11 @@ pub struct Executor<'a, M, C = DatabaseConnection> {
     enforcement_off: AtomicBool,
     /// SQLite: what each migration's foreign-key check must cover.
     foreign_keys: ForeignKeyMap,
-    /// `M::migrations()`, built once per run (shared with a nested executor), and
+    /// The migrator's list, built once per run (shared with a nested executor), and
     /// each one's position by name: looking a migration up must not rebuild the list
     /// (quadratic over a long history).
     known: Arc<Known>,
-    migrator: PhantomData<M>,
+    migrator: Migrator,
 }
 
 struct Known {
@@ -49,14 +49,13 @@ struct Known {
     by_name: HashMap<String, usize>,
 }
 
-impl<'a, M, C> Executor<'a, M, C>
+impl<'a, C> Executor<'a, C>
 where
-    M: MigratorTrait,
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
     &'a C: IntoSchemaManagerConnection<'a>,
 {
-    pub fn new(db: &'a C) -> Self {
-        let migrations = M::migrations();
+    pub fn new(db: &'a C, migrator: Migrator) -> Self {
+        let migrations = migrator.migrations();
         let by_name = migrations
             .iter()
             .enumerate()
@@ -72,14 +71,14 @@ where
                 migrations,
                 by_name,
             }),
-            migrator: PhantomData,
+            migrator,
         }
     }
 
     /// An executor running inside `txn`, opened on this executor's connection: the
     /// same migrations and sources, and the foreign-key enforcement this one set up
     /// (a transaction cannot change it).
-    pub fn within<'t>(&self, txn: &'t DatabaseTransaction) -> Executor<'t, M, DatabaseTransaction> {
+    pub fn within<'t>(&self, txn: &'t DatabaseTransaction) -> Executor<'t, DatabaseTransaction> {
         Executor {
             db: txn,
             src: self.src.clone(),
@@ -87,7 +86,7 @@ where
             enforcement_off: AtomicBool::new(self.enforcement_off.load(Ordering::Relaxed)),
             foreign_keys: ForeignKeyMap::default(),
             known: Arc::clone(&self.known),
-            migrator: PhantomData,
+            migrator: self.migrator,
         }
     }
 
@@ -134,7 +133,7 @@ where
             return Err(anyhow!(
                 "migration {missing} is recorded as applied in {} but is not in migrations/src/lib.rs; \
                  restore its file, or roll the database back with the code that has it",
-                M::migration_table_name()
+                self.migrator.table_name()
             ));
         }
         Ok(states)
@@ -142,7 +141,7 @@ where
 
     /// `seaql_migrations` as name → applied_at; empty, and not created, when absent.
     async fn applied(&self) -> Result<BTreeMap<String, i64>, DbErr> {
-        let table = M::migration_table_name();
+        let table = self.migrator.table_name();
         if !SchemaManager::new(self.db)
             .has_table(table.to_string())
             .await?
@@ -162,7 +161,7 @@ where
     /// Creates the bookkeeping tables, once, before the first change.
     async fn install(&self) -> Result<(), DbErr> {
         if !self.installed.swap(true, Ordering::Relaxed) {
-            M::install(self.db).await?;
+            self.migrator.install(self.db).await?;
             integrity::install(self.db).await?;
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! `manage`: makemigrations, migrate and rollback for SeaORM projects.
 //!
 //! The binary in `src/main.rs` hands this library the project's entities and its
-//! migrator; everything else is generic over both.
+//! migrator. Only those two are compiled into the binary's own crate; the engine is
+//! compiled once, here (see `migrator`).
 
 pub mod cli;
 pub mod codegen;
@@ -18,6 +19,7 @@ pub mod history;
 pub mod integrity;
 pub mod introspect;
 pub mod lock;
+pub mod migrator;
 mod one_cpu;
 pub mod project;
 pub mod recorder;
@@ -38,6 +40,7 @@ use std::process::ExitCode;
 pub struct Context {
     pub project: project::Project,
     pub entities: Entities,
+    pub migrator: migrator::Migrator,
     pub database_url: Option<String>,
 }
 
@@ -50,6 +53,10 @@ impl Context {
 /// Parses the command line and runs it. `root` is where the binary was built from,
 /// used when the working directory is outside any project.
 pub fn run<M: MigratorTrait>(entities: Entities, root: &Path) -> ExitCode {
+    run_with(entities, migrator::Migrator::of::<M>(), root)
+}
+
+fn run_with(entities: Entities, migrator: migrator::Migrator, root: &Path) -> ExitCode {
     let cli = cli::Cli::parse();
     if let cli::Command::Completions(args) = &cli.command {
         // Needs no project and no database.
@@ -62,12 +69,13 @@ pub fn run<M: MigratorTrait>(entities: Entities, root: &Path) -> ExitCode {
         let ctx = Context {
             project,
             entities,
+            migrator,
             database_url: cli.database_url.clone(),
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        runtime.block_on(commands::dispatch::<M>(&ctx, cli.command))
+        runtime.block_on(commands::dispatch(&ctx, cli.command))
     })();
     match outcome {
         Ok(code) => code,

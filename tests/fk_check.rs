@@ -4,6 +4,7 @@
 //! each way, a migration that leaves a dangling key fails and leaves nothing behind.
 
 use manage::executor::Executor;
+use manage::migrator::Migrator;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::async_trait::async_trait;
 use sea_orm_migration::prelude::*;
@@ -82,7 +83,10 @@ migrator!(
 
 async fn fresh() -> DatabaseConnection {
     let db = Database::connect("sqlite::memory:").await.unwrap();
-    Executor::<Setup>::new(&db).apply("m1_setup").await.unwrap();
+    Executor::new(&db, Migrator::of::<Setup>())
+        .apply("m1_setup")
+        .await
+        .unwrap();
     db
 }
 
@@ -116,9 +120,21 @@ async fn a_dangling_key_fails_the_migration_and_is_rolled_back() {
     for (name, run) in [("m2_orphan", 0), ("m2_unparent", 1), ("m2_opaque", 2)] {
         let db = fresh().await;
         let result = match run {
-            0 => Executor::<Orphan>::new(&db).apply(name).await,
-            1 => Executor::<Unparent>::new(&db).apply(name).await,
-            _ => Executor::<Opaque>::new(&db).apply(name).await,
+            0 => {
+                Executor::new(&db, Migrator::of::<Orphan>())
+                    .apply(name)
+                    .await
+            }
+            1 => {
+                Executor::new(&db, Migrator::of::<Unparent>())
+                    .apply(name)
+                    .await
+            }
+            _ => {
+                Executor::new(&db, Migrator::of::<Opaque>())
+                    .apply(name)
+                    .await
+            }
         };
         let err = result.expect_err(name).to_string();
         assert!(err.contains("would violate foreign keys"), "{name}: {err}");
@@ -135,8 +151,11 @@ async fn failing_after<Setup: MigratorTrait, Failing: MigratorTrait>(
     name: &str,
 ) -> (DatabaseConnection, String) {
     let db = Database::connect("sqlite::memory:").await.unwrap();
-    Executor::<Setup>::new(&db).apply("m1_setup").await.unwrap();
-    let err = Executor::<Failing>::new(&db)
+    Executor::new(&db, Migrator::of::<Setup>())
+        .apply("m1_setup")
+        .await
+        .unwrap();
+    let err = Executor::new(&db, Migrator::of::<Failing>())
         .apply(name)
         .await
         .expect_err("a row points nowhere")
@@ -156,7 +175,7 @@ async fn with_triggers_the_whole_database_is_checked() {
 #[tokio::test]
 async fn a_migration_that_keeps_its_keys_commits() {
     let db = fresh().await;
-    let executor = Executor::<Fine>::new(&db);
+    let executor = Executor::new(&db, Migrator::of::<Fine>());
     executor.apply("m2_fine").await.unwrap();
     executor.finish().await.unwrap();
     assert_eq!(rows(&db, "child").await, 2);
@@ -197,7 +216,7 @@ impl MigratorTrait for SetupThenUnparent {
 #[tokio::test]
 async fn references_learnt_earlier_in_a_run_scope_later_checks() {
     let db = Database::connect("sqlite::memory:").await.unwrap();
-    let executor = Executor::<SetupThenUnparent>::new(&db);
+    let executor = Executor::new(&db, Migrator::of::<SetupThenUnparent>());
     executor.apply("m1_setup").await.unwrap();
     let err = executor
         .apply("m2_unparent")

@@ -7,7 +7,6 @@ use crate::project::{self, Project};
 use crate::schema::Schema;
 use crate::{Context, introspect, ui};
 use anyhow::{Result, bail};
-use sea_orm_migration::MigratorTrait;
 
 /// Whether this project needs a snapshot before it can diff: it has migrations but
 /// no `migrations/schema`.
@@ -16,7 +15,7 @@ pub fn needed(project: &Project) -> Result<bool> {
 }
 
 /// Writes the snapshot of the migrated database, after confirmation (or `--adopt`).
-pub async fn snapshot_from_database<M: MigratorTrait>(
+pub async fn snapshot_from_database(
     ctx: &Context,
     models: &Schema,
     confirmed: bool,
@@ -30,7 +29,7 @@ pub async fn snapshot_from_database<M: MigratorTrait>(
         bail!("no snapshot to compare the models with; nothing written");
     }
     let db = url.connect().await?;
-    let pending: Vec<String> = Executor::<M>::new(&db)
+    let pending: Vec<String> = Executor::new(&db, ctx.migrator)
         .states()
         .await?
         .into_iter()
@@ -43,7 +42,7 @@ pub async fn snapshot_from_database<M: MigratorTrait>(
             pending.join(", ")
         );
     }
-    let table = M::migration_table_name().to_string();
+    let table = ctx.migrator.table_name().to_string();
     let live = introspect::introspect(&db, &[table.as_str(), crate::integrity::TABLE]).await?;
     let snapshot = reconcile(&live, models, db.get_database_backend());
     ctx.project.commit(&project::snapshot_files(

@@ -8,10 +8,9 @@ use crate::{Context, compare, ddl, diagram, diff, integrity, introspect};
 use anyhow::Result;
 use console::style;
 use sea_orm::{DatabaseConnection, DbBackend};
-use sea_orm_migration::MigratorTrait;
 use std::process::ExitCode;
 
-pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
+pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
     let project = &ctx.project;
     let snapshot = project.read_snapshot()?;
     let mut problems = Vec::new();
@@ -40,7 +39,7 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
     }
 
     let db = ctx.db_url()?.connect().await?;
-    let (states, unknown) = Executor::<M>::new(&db).scan().await?;
+    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
     let records = integrity::records(&db).await?;
     problems.extend(integrity::not_built(&states, &registered));
     problems.extend(integrity::interrupted(&records));
@@ -56,7 +55,7 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
         .map(|s| s.name.as_str())
         .collect();
     if pending.is_empty() {
-        let live = database_schema::<M>(&db).await?;
+        let live = database_schema(ctx, &db).await?;
         for d in compare::differences(&snapshot, &live, db.get_database_backend()) {
             problems.push(format!("database differs from the migrations: {d}"));
         }
@@ -87,11 +86,11 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<Ex
     })
 }
 
-pub async fn schema<M: MigratorTrait>(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
+pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
     let schema = match args.from {
         Source::Models => ctx.entities.schema()?,
         Source::Snapshot => ctx.project.read_snapshot()?,
-        Source::Database => database_schema::<M>(&ctx.db_url()?.connect().await?).await?,
+        Source::Database => database_schema(ctx, &ctx.db_url()?.connect().await?).await?,
     };
     match args.format {
         SchemaFormat::Json => println!("{}", serde_json::to_string_pretty(&schema)?),
@@ -110,7 +109,7 @@ pub async fn schema<M: MigratorTrait>(ctx: &Context, args: &SchemaArgs) -> Resul
 }
 
 /// The live schema without the migration bookkeeping table.
-async fn database_schema<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Schema> {
-    let table = M::migration_table_name().to_string();
+async fn database_schema(ctx: &Context, db: &DatabaseConnection) -> Result<Schema> {
+    let table = ctx.migrator.table_name().to_string();
     introspect::introspect(db, &[table.as_str(), integrity::TABLE]).await
 }

@@ -8,10 +8,9 @@ use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, Utc};
 use console::style;
-use sea_orm_migration::MigratorTrait;
 use std::process::ExitCode;
 
-pub async fn run<M: MigratorTrait>(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
+pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let project = &ctx.project;
     // Only a migration with operations is laid out by rustfmt.
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
@@ -23,7 +22,7 @@ pub async fn run<M: MigratorTrait>(ctx: &Context, args: &MakeMigrations) -> Resu
                 "migrations/schema does not exist; run `manage makemigrations --adopt` to create it from the migrated database"
             );
         }
-        adopt::snapshot_from_database::<M>(ctx, &models, args.adopt).await?
+        adopt::snapshot_from_database(ctx, &models, args.adopt).await?
     } else {
         project.read_snapshot()?
     };

@@ -4,6 +4,7 @@ use crate::cli::{Format, Migrate};
 use crate::config::DbUrl;
 use crate::executor::{Direction, Executor, MigrationState};
 use crate::lock::Lock;
+use crate::migrator::Migrator;
 use crate::recorder::{self, Recording};
 use crate::{Context, history, integrity, ui};
 use anyhow::{Result, bail};
@@ -12,7 +13,6 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 use sea_orm_migration::IntoSchemaManagerConnection;
-use sea_orm_migration::MigratorTrait;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -22,25 +22,25 @@ enum Step {
     Revert(String),
 }
 
-pub async fn migrate<M: MigratorTrait>(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
+pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect_waiting(Duration::from_secs(args.wait)).await?;
     if args.plan || args.sql {
-        return run::<M>(ctx, &url, &db, args).await;
+        return run(ctx, &url, &db, args).await;
     }
     // Held from reading what is pending to recording what was applied.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, &db, timeout, run::<M>(ctx, &url, &db, args)).await
+    Lock::holding(&url, &db, timeout, run(ctx, &url, &db, args)).await
 }
 
-async fn run<M: MigratorTrait>(
+async fn run(
     ctx: &Context,
     url: &DbUrl,
     db: &DatabaseConnection,
     args: &Migrate,
 ) -> Result<ExitCode> {
     let src = ctx.project.migrations_src();
-    let executor = Executor::<M>::new(db).sources(src.clone());
+    let executor = Executor::new(db, ctx.migrator).sources(src.clone());
     let states = executor.states().await?;
     let steps = steps(&states, args.target.as_deref())?;
     // Where the sources are not shipped (a container with the binary only), there is
@@ -67,7 +67,7 @@ async fn run<M: MigratorTrait>(
     if args.sql {
         print!(
             "{}",
-            sql::<M>(db.get_database_backend(), &src, &steps).await?
+            sql(ctx.migrator, db.get_database_backend(), &src, &steps).await?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -99,9 +99,8 @@ async fn run<M: MigratorTrait>(
 }
 
 /// Runs one step, with its line of output.
-async fn execute<'a, M, C>(executor: &Executor<'a, M, C>, step: &Step, fake: bool) -> Result<()>
+async fn execute<'a, C>(executor: &Executor<'a, C>, step: &Step, fake: bool) -> Result<()>
 where
-    M: MigratorTrait,
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
     &'a C: IntoSchemaManagerConnection<'a>,
 {
@@ -128,8 +127,8 @@ where
 
 /// `--atomic`: the whole run in one transaction, each migration in a savepoint of
 /// it, so that either every step lands or none does.
-async fn atomic<M: MigratorTrait>(
-    outer: &Executor<'_, M>,
+async fn atomic(
+    outer: &Executor<'_>,
     db: &DatabaseConnection,
     steps: &[Step],
     fake: bool,
@@ -195,11 +194,11 @@ fn steps(states: &[MigrationState], target: Option<&str>) -> Result<Vec<Step>> {
 
 /// The statements `steps` would run, bookkeeping included, as a script: the same
 /// executor runs each step against a connection that only records.
-async fn sql<M: MigratorTrait>(backend: DbBackend, src: &Path, steps: &[Step]) -> Result<String> {
+async fn sql(migrator: Migrator, backend: DbBackend, src: &Path, steps: &[Step]) -> Result<String> {
     let mut out = String::new();
     for step in steps {
         let recording = Recording::new(backend);
-        let executor = Executor::<M>::new(&recording.db).sources(src.to_path_buf());
+        let executor = Executor::new(&recording.db, migrator).sources(src.to_path_buf());
         match step {
             Step::Apply(name) => {
                 executor.apply(name).await?;
@@ -217,9 +216,9 @@ async fn sql<M: MigratorTrait>(backend: DbBackend, src: &Path, steps: &[Step]) -
     Ok(out)
 }
 
-pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
+pub async fn showmigrations(ctx: &Context, format: Format) -> Result<ExitCode> {
     let db = ctx.db_url()?.connect().await?;
-    let states = states::<M>(&db).await?;
+    let states = states(ctx, &db).await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = states
@@ -248,10 +247,10 @@ pub async fn showmigrations<M: MigratorTrait>(ctx: &Context, format: Format) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn current<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<ExitCode> {
+pub async fn current(ctx: &Context, format: Format) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
-    let states = states::<M>(&db).await?;
+    let states = states(ctx, &db).await?;
     let current = states.iter().rev().find(|s| s.applied_at.is_some());
     let pending: Vec<&str> = states
         .iter()
@@ -283,8 +282,8 @@ pub async fn current<M: MigratorTrait>(ctx: &Context, format: Format) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-async fn states<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
-    Executor::<M>::new(db).states().await
+async fn states(ctx: &Context, db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
+    Executor::new(db, ctx.migrator).states().await
 }
 
 /// The index of the migration named exactly `target`, or uniquely containing it.

@@ -11,20 +11,19 @@ mod sqlmigrate;
 use crate::Context;
 use crate::cli::Command;
 use anyhow::Result;
-use sea_orm_migration::MigratorTrait;
 use std::process::ExitCode;
 
-pub async fn dispatch<M: MigratorTrait>(ctx: &Context, command: Command) -> Result<ExitCode> {
+pub async fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
     match command {
-        Command::Makemigrations(args) => makemigrations::run::<M>(ctx, &args).await,
-        Command::Migrate(args) => migrate::migrate::<M>(ctx, &args).await,
-        Command::Rollback(args) => rollback::rollback::<M>(ctx, &args).await,
-        Command::Sqlmigrate(args) => sqlmigrate::sqlmigrate::<M>(ctx, &args).await,
-        Command::Current(args) => migrate::current::<M>(ctx, args.format).await,
-        Command::History(args) => rollback::history::<M>(ctx, &args).await,
-        Command::Showmigrations(args) => migrate::showmigrations::<M>(ctx, args.format).await,
-        Command::Check(args) => check::check::<M>(ctx, args.format).await,
-        Command::Schema(args) => check::schema::<M>(ctx, &args).await,
+        Command::Makemigrations(args) => makemigrations::run(ctx, &args).await,
+        Command::Migrate(args) => migrate::migrate(ctx, &args).await,
+        Command::Rollback(args) => rollback::rollback(ctx, &args).await,
+        Command::Sqlmigrate(args) => sqlmigrate::sqlmigrate(ctx, &args).await,
+        Command::Current(args) => migrate::current(ctx, args.format).await,
+        Command::History(args) => rollback::history(ctx, &args).await,
+        Command::Showmigrations(args) => migrate::showmigrations(ctx, args.format).await,
+        Command::Check(args) => check::check(ctx, args.format).await,
+        Command::Schema(args) => check::schema(ctx, &args).await,
         Command::Completions(args) => Ok(completions(args.shell)),
     }
 }

@@ -11,29 +11,28 @@ use crate::{Context, integrity, ui};
 use anyhow::{Result, bail};
 use console::style;
 use sea_orm::DatabaseConnection;
-use sea_orm_migration::MigratorTrait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub async fn rollback<M: MigratorTrait>(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
+pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
     if args.dry_run {
-        return run::<M>(ctx, &url, &db, args).await;
+        return run(ctx, &url, &db, args).await;
     }
     // Held from planning (the plan depends on what is applied) to the last revert.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, &db, timeout, run::<M>(ctx, &url, &db, args)).await
+    Lock::holding(&url, &db, timeout, run(ctx, &url, &db, args)).await
 }
 
-async fn run<M: MigratorTrait>(
+async fn run(
     ctx: &Context,
     url: &DbUrl,
     db: &DatabaseConnection,
     args: &Rollback,
 ) -> Result<ExitCode> {
-    let executor = Executor::<M>::new(db).sources(ctx.project.migrations_src());
+    let executor = Executor::new(db, ctx.migrator).sources(ctx.project.migrations_src());
     let states = executor.states().await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
@@ -163,9 +162,9 @@ fn latest(
         .collect()
 }
 
-pub async fn history<M: MigratorTrait>(ctx: &Context, args: &History) -> Result<ExitCode> {
+pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
     let db = ctx.db_url()?.connect().await?;
-    let states = Executor::<M>::new(&db).states().await?;
+    let states = Executor::new(&db, ctx.migrator).states().await?;
     let records = integrity::records(&db).await?;
     let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();

@@ -8,15 +8,15 @@ use crate::executor::{self, MigrationState};
 use crate::recorder::{self, Recording};
 use anyhow::{Result, anyhow};
 use sea_orm::DbBackend;
-use sea_orm_migration::{MigratorTrait, SchemaManager};
+use sea_orm_migration::SchemaManager;
 use std::process::ExitCode;
 
-pub async fn sqlmigrate<M: MigratorTrait>(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
+pub async fn sqlmigrate(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let backend = url
         .backend()
         .ok_or_else(|| anyhow!("cannot tell the backend from {}", url.describe()))?;
-    let migrations = M::migrations();
+    let migrations = ctx.migrator.migrations();
     let states: Vec<MigrationState> = migrations
         .iter()
         .map(|m| MigrationState {
