@@ -1,7 +1,7 @@
 //! A throwaway project, built from this repository's engine, whose models a test edits.
 //!
-//! Its binary is `manage-<label>` (the same `src/main.rs` and `src/lib.rs`, linked with
-//! the scenario's models and migrations) and it shares this repository's target
+//! Its binary is `manage-<label>` (the same `src/main.rs` and engine package, linked
+//! with the scenario's models and migrations) and it shares this repository's target
 //! directory, so only the scenario's own crates are compiled.
 
 use super::{Run, repo_root, run, target_dir};
@@ -35,13 +35,21 @@ impl Scenario {
         let bin_name = format!("manage-{label}");
         let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
         let manifest = manifest
+            .replacen(
+                "members = [\".\", \"engine\", \"models\", \"migrations\"]",
+                "members = [\".\", \"models\", \"migrations\"]",
+                1,
+            )
             .replacen("name = \"manage\"", &format!("name = \"{bin_name}\""), 1)
             .replacen(
                 "default-run = \"manage\"",
-                &format!(
-                    "default-run = \"{bin_name}\"\nbuild = {:?}",
-                    repo.join("build.rs").display().to_string()
-                ),
+                &format!("default-run = \"{bin_name}\""),
+                1,
+            )
+            // The repository's engine package itself: its build is shared, not redone.
+            .replacen(
+                "path = \"engine\"",
+                &format!("path = {:?}", repo.join("engine").display().to_string()),
                 1,
             )
             .replacen(
@@ -51,14 +59,15 @@ impl Scenario {
             )
             .replacen(
                 "migrations = { path = \"migrations\" }",
-                &format!("migrations = {{ path = \"migrations\", package = \"{label}-migrations\" }}"),
+                &format!(
+                    "migrations = {{ path = \"migrations\", package = \"{label}-migrations\" }}"
+                ),
                 1,
             )
             .replacen(
                 "\n[dependencies]\n",
                 &format!(
-                    "\n[lib]\nname = \"manage\"\npath = {:?}\n\n[[bin]]\nname = \"{bin_name}\"\npath = {:?}\n\n[dependencies]\n",
-                    repo.join("src/lib.rs").display().to_string(),
+                    "\n[[bin]]\nname = \"{bin_name}\"\npath = {:?}\n\n[dependencies]\n",
                     repo.join("src/main.rs").display().to_string(),
                 ),
                 1,
