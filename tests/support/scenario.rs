@@ -34,44 +34,42 @@ impl Scenario {
         // after its label.
         let bin_name = format!("manage-{label}");
         let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
-        let manifest = manifest
-            .replacen(
-                "members = [\".\", \"engine\", \"models\", \"migrations\"]",
-                "members = [\".\", \"models\", \"migrations\"]",
-                1,
-            )
-            .replacen("name = \"manage\"", &format!("name = \"{bin_name}\""), 1)
-            .replacen(
-                "default-run = \"manage\"",
-                &format!("default-run = \"{bin_name}\""),
-                1,
-            )
+        let engine = repo.join("engine").display().to_string();
+        let main = repo.join("src/main.rs").display().to_string();
+        let edits = [
+            (
+                "members = [\".\", \"engine\", \"models\", \"migrations\"]".to_string(),
+                "members = [\".\", \"models\", \"migrations\"]".to_string(),
+            ),
+            ("name = \"manage\"".into(), format!("name = \"{bin_name}\"")),
+            (
+                "default-run = \"manage\"".into(),
+                format!("default-run = \"{bin_name}\""),
+            ),
             // The repository's engine package itself: its build is shared, not redone.
-            .replacen(
-                "path = \"engine\"",
-                &format!("path = {:?}", repo.join("engine").display().to_string()),
-                1,
-            )
-            .replacen(
-                "models = { path = \"models\" }",
-                &format!("models = {{ path = \"models\", package = \"{label}-models\" }}"),
-                1,
-            )
-            .replacen(
-                "migrations = { path = \"migrations\" }",
-                &format!(
+            ("path = \"engine\"".into(), format!("path = {engine:?}")),
+            (
+                "models = { path = \"models\" }".into(),
+                format!("models = {{ path = \"models\", package = \"{label}-models\" }}"),
+            ),
+            (
+                "migrations = { path = \"migrations\" }".into(),
+                format!(
                     "migrations = {{ path = \"migrations\", package = \"{label}-migrations\" }}"
                 ),
-                1,
-            )
-            .replacen(
-                "\n[dependencies]\n",
-                &format!(
-                    "\n[[bin]]\nname = \"{bin_name}\"\npath = {:?}\n\n[dependencies]\n",
-                    repo.join("src/main.rs").display().to_string(),
-                ),
-                1,
+            ),
+            (
+                "\n[dependencies]\n".into(),
+                format!("\n[[bin]]\nname = \"{bin_name}\"\npath = {main:?}\n\n[dependencies]\n"),
+            ),
+        ];
+        let manifest = edits.iter().fold(manifest, |text, (from, to)| {
+            assert!(
+                text.contains(from.as_str()),
+                "Cargo.toml no longer has {from:?}: update the scenario's copy of it"
             );
+            text.replacen(from.as_str(), to, 1)
+        });
         fs::write(dir.join("Cargo.toml"), manifest).unwrap();
         fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
         fs::copy(repo.join("models/build.rs"), dir.join("models/build.rs")).unwrap();
