@@ -56,6 +56,8 @@ pub fn run<M: MigratorTrait>(entities: Entities, root: &Path) -> ExitCode {
     run_with(entities, migrator::Migrator::of::<M>(), root)
 }
 
+/// Everything `run` does, kept out of the generic function so that none of it is
+/// compiled into the binary's crate.
 fn run_with(entities: Entities, migrator: migrator::Migrator, root: &Path) -> ExitCode {
     let cli = cli::Cli::parse();
     if let cli::Command::Completions(args) = &cli.command {
