@@ -97,3 +97,30 @@ fn the_generated_initial_migration_is_read() {
     assert_eq!(tables["events"], set(&["create", "index", "referenced"]));
     assert_eq!(tables["attendees"], set(&["create"]));
 }
+
+#[test]
+fn a_long_history_is_read_as_each_file_alone() {
+    // Enough files that the scan is split over threads: every file must come back
+    // under its own name with exactly the facts it has when read alone.
+    let corpus: Vec<String> = fs::read_dir(support::repo_root().join("tests/corpus"))
+        .unwrap()
+        .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut alone = BTreeMap::new();
+    for i in 0..1200 {
+        let name = format!("m20260101_{i:06}_step");
+        let source = &corpus[i % corpus.len()];
+        fs::write(dir.path().join(format!("{name}.rs")), source).unwrap();
+        alone.insert(name, scan(source));
+    }
+    fs::write(dir.path().join("lib.rs"), "pub struct Migrator;").unwrap();
+    fs::write(dir.path().join("notes.txt"), "not a migration").unwrap();
+
+    let read = manage::history::scan_dir(dir.path()).unwrap();
+    assert_eq!(read.len(), alone.len());
+    assert!(
+        read == alone,
+        "scan_dir differs from reading each file alone"
+    );
+}

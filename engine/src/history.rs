@@ -11,7 +11,7 @@
 use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 /// How a migration touches a table.
@@ -106,8 +106,12 @@ pub fn touches_line(name: &str, facts: &BTreeMap<String, Facts>) -> String {
 }
 
 /// Scans every `m*.rs` migration file under `dir`, by migration name.
+///
+/// Files are independent, so a long history is split over the processors. Callers
+/// scan before connecting: a SQLite connection keeps its thread on one processor, and
+/// threads started after it would inherit that.
 pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
-    let mut out = BTreeMap::new();
+    let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).max_depth(1) {
         let entry = entry.map_err(std::io::Error::other)?;
         let name = entry.file_name().to_string_lossy();
@@ -117,10 +121,36 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
         if !crate::project::is_migration_name(stem) {
             continue;
         }
-        let source = std::fs::read_to_string(entry.path())?;
-        out.insert(stem.to_string(), scan(&source));
+        files.push((stem.to_string(), entry.into_path()));
     }
-    Ok(out)
+    let scan_all = |part: &[(String, PathBuf)]| {
+        part.iter()
+            .map(|(stem, path)| Ok((stem.clone(), scan(&std::fs::read_to_string(path)?))))
+            .collect::<std::io::Result<Vec<_>>>()
+    };
+    // Below a few hundred files a thread costs more than it saves.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len() / 256)
+        .max(1);
+    if workers == 1 {
+        return Ok(scan_all(&files)?.into_iter().collect());
+    }
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|threads| {
+        let parts: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| threads.spawn(move || scan_all(part)))
+            .collect();
+        let mut out = BTreeMap::new();
+        for part in parts {
+            let facts = part
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            out.extend(facts?);
+        }
+        Ok(out)
+    })
 }
 
 /// A Rust string literal: normal or raw (up to three `#`).

@@ -217,9 +217,9 @@ async fn sql(migrator: Migrator, backend: DbBackend, src: &Path, steps: &[Step])
 }
 
 pub async fn showmigrations(ctx: &Context, format: Format) -> Result<ExitCode> {
+    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let db = ctx.db_url()?.connect().await?;
     let states = states(ctx, &db).await?;
-    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = states
             .iter()

@@ -17,13 +17,15 @@ use std::time::Duration;
 
 pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let url = ctx.db_url()?;
+    // Read before connecting (see `history::scan_dir`).
+    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let db = url.connect().await?;
     if args.dry_run {
-        return run(ctx, &url, &db, args).await;
+        return run(ctx, &url, &db, args, &facts).await;
     }
     // Held from planning (the plan depends on what is applied) to the last revert.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, &db, timeout, run(ctx, &url, &db, args)).await
+    Lock::holding(&url, &db, timeout, run(ctx, &url, &db, args, &facts)).await
 }
 
 async fn run(
@@ -31,10 +33,10 @@ async fn run(
     url: &DbUrl,
     db: &DatabaseConnection,
     args: &Rollback,
+    facts: &BTreeMap<String, Facts>,
 ) -> Result<ExitCode> {
     let executor = Executor::new(db, ctx.migrator).sources(ctx.project.migrations_src());
     let states = executor.states().await?;
-    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let applied: BTreeSet<String> = states
         .iter()
@@ -43,7 +45,7 @@ async fn run(
         .collect();
 
     let steps = if let Some(table) = &args.table {
-        planner::plan(table, args.all, &order, &applied, &facts)?
+        planner::plan(table, args.all, &order, &applied, facts)?
     } else if let Some(to) = &args.to {
         let at = resolve(&states, to)?;
         if states[at].applied_at.is_none() {
@@ -55,7 +57,7 @@ async fn run(
         latest(
             &states[at + 1..],
             usize::MAX,
-            &facts,
+            facts,
             &format!("applied after {}", states[at].name),
         )
     } else {
@@ -68,7 +70,7 @@ async fn run(
         } else {
             format!("one of the latest {n} applied")
         };
-        let steps = latest(&states, n, &facts, &why);
+        let steps = latest(&states, n, facts, &why);
         if steps.is_empty() {
             bail!(
                 "nothing to roll back: no migration is applied to {}",
@@ -163,10 +165,10 @@ fn latest(
 }
 
 pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
+    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let db = ctx.db_url()?.connect().await?;
     let states = Executor::new(&db, ctx.migrator).states().await?;
     let records = integrity::records(&db).await?;
-    let facts = history::scan_dir(&ctx.project.migrations_src())?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let wanted: Option<BTreeSet<String>> = args
         .table
