@@ -26,10 +26,15 @@ pub struct MigrationState {
     pub applied_at: Option<i64>,
 }
 
-/// Runs migrations on `C`: a connection, or (for `migrate --atomic`) a transaction
-/// that the whole run happens inside, each migration then in a savepoint.
+/// Runs migrations on `C`: a connection, each migration in a transaction of its own,
+/// or (for `migrate --atomic`) a transaction that the whole run happens inside.
 pub struct Executor<'a, C = DatabaseConnection> {
     db: &'a C,
+    /// `db` is the run's own transaction: migrations run in it directly. A savepoint
+    /// each would buy nothing (a failure rolls the whole run back), and PostgreSQL
+    /// charges for every one: past 64 subtransactions a transaction's snapshots must
+    /// look each one up in pg_subtrans.
+    in_run_transaction: bool,
     /// migrations/src, to record each applied file's checksum.
     src: Option<PathBuf>,
     installed: AtomicBool,
@@ -63,6 +68,7 @@ where
             .collect();
         Executor {
             db,
+            in_run_transaction: false,
             src: None,
             installed: AtomicBool::new(false),
             enforcement_off: AtomicBool::new(false),
@@ -81,6 +87,7 @@ where
     pub fn within<'t>(&self, txn: &'t DatabaseTransaction) -> Executor<'t, DatabaseTransaction> {
         Executor {
             db: txn,
+            in_run_transaction: true,
             src: self.src.clone(),
             installed: AtomicBool::new(self.installed.load(Ordering::Relaxed)),
             enforcement_off: AtomicBool::new(self.enforcement_off.load(Ordering::Relaxed)),
@@ -191,10 +198,43 @@ where
         self.find(name)?;
         self.install().await?;
         let checksum = self.checksum(name);
-        let txn = self.db.begin().await?;
-        bookkeep(&txn, name, direction, checksum.as_deref(), 0).await?;
-        txn.commit().await?;
+        let txn = self.begin().await?;
+        let manager = self.manager(&txn);
+        bookkeep(
+            manager.get_connection(),
+            name,
+            direction,
+            checksum.as_deref(),
+            0,
+        )
+        .await?;
+        drop(manager);
+        self.commit(txn).await?;
         Ok(())
+    }
+
+    /// A transaction for one migration, unless the run already is one.
+    async fn begin(&self) -> Result<Option<DatabaseTransaction>, DbErr> {
+        if self.in_run_transaction {
+            Ok(None)
+        } else {
+            self.db.begin().await.map(Some)
+        }
+    }
+
+    async fn commit(&self, txn: Option<DatabaseTransaction>) -> Result<(), DbErr> {
+        match txn {
+            Some(txn) => txn.commit().await,
+            None => Ok(()),
+        }
+    }
+
+    /// The schema manager of a migration: on its own transaction, else on `db`.
+    fn manager<'t>(&'t self, txn: &'t Option<DatabaseTransaction>) -> SchemaManager<'t> {
+        match txn {
+            Some(txn) => SchemaManager::new(txn),
+            None => SchemaManager::new(self.db),
+        }
     }
 
     fn checksum(&self, name: &str) -> Option<String> {
@@ -260,17 +300,19 @@ where
         if sqlite {
             self.suspend_foreign_keys().await?;
         }
-        let txn = self.db.begin().await?;
-        let manager = SchemaManager::new(&txn);
+        let txn = self.begin().await?;
+        let manager = self.manager(&txn);
         run_logged(migration, &manager, direction).await?;
-        bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
+        let conn = manager.get_connection();
+        bookkeep(conn, name, direction, checksum.as_deref(), ms(started)).await?;
         if sqlite {
             self.foreign_keys
-                .check(&txn, &statement_log::peek())
+                .check(conn, &statement_log::peek())
                 .await
                 .map_err(Failure::Migration)?;
         }
-        txn.commit().await?;
+        drop(manager);
+        self.commit(txn).await?;
         Ok(started.elapsed())
     }
 

@@ -125,8 +125,8 @@ where
     Ok(())
 }
 
-/// `--atomic`: the whole run in one transaction, each migration in a savepoint of
-/// it, so that either every step lands or none does.
+/// `--atomic`: the whole run in one transaction, so that either every step lands or
+/// none does.
 async fn atomic(
     outer: &Executor<'_>,
     db: &DatabaseConnection,
@@ -145,8 +145,8 @@ async fn atomic(
     if let Some(name) = outer.outside_transactions(names) {
         bail!("--atomic cannot include {name}: it opts out of transactions (use_transaction)");
     }
-    // As for single migrations: foreign keys are checked by foreign_key_check before
-    // each savepoint is released, since enforcement cannot change inside a transaction.
+    // As for single migrations: foreign keys are checked by foreign_key_check after
+    // each migration, since enforcement cannot change inside a transaction.
     if backend == DbBackend::Sqlite {
         outer.suspend_foreign_keys().await?;
     }
