@@ -71,11 +71,11 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         manage current\n  \
         manage current --format json")]
-    Current(ListFormat),
+    Current(Status),
 
     /// List every migration, applied or not, with the tables it touches
     #[command(after_help = "Example:\n  manage showmigrations --format json")]
-    Showmigrations(ListFormat),
+    Showmigrations(Status),
 
     /// Applied migrations, newest first, with when and what they touched
     #[command(after_help = "Examples:\n  \
@@ -180,6 +180,18 @@ pub struct Migrate {
     /// Wait up to SECS for another process migrating the same database
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub lock_timeout: u64,
+
+    #[command(flatten)]
+    pub unknown: Unknown,
+}
+
+/// Applied migrations that the binary does not have.
+#[derive(Debug, Args)]
+pub struct Unknown {
+    /// Fail when the database has applied migrations this binary does not have
+    /// (by default a warning: a newer release may have applied them)
+    #[arg(long)]
+    pub fail_on_unknown: bool,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +244,9 @@ pub struct Rollback {
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,
+
+    #[command(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +257,18 @@ pub struct History {
 
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    #[command(flatten)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Args)]
+pub struct Status {
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    #[command(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 use crate::fk_check::ForeignKeyMap;
 use crate::migrator::Migrator;
+use crate::sources::Sources;
 use crate::{integrity, statement_log};
 use anyhow::{Result, anyhow};
 use sea_orm::sea_query::{Alias, Query};
@@ -14,7 +15,6 @@ use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, SchemaManager, seaql_migrations,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -35,8 +35,8 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// charges for every one: past 64 subtransactions a transaction's snapshots must
     /// look each one up in pg_subtrans.
     in_run_transaction: bool,
-    /// migrations/src, to record each applied file's checksum.
-    src: Option<PathBuf>,
+    /// The migrations' sources, to record each applied migration's checksum.
+    sources: Option<Sources>,
     installed: AtomicBool,
     /// SQLite: foreign-key enforcement was turned off for the run (see `run_captured`).
     enforcement_off: AtomicBool,
@@ -69,7 +69,7 @@ where
         Executor {
             db,
             in_run_transaction: false,
-            src: None,
+            sources: None,
             installed: AtomicBool::new(false),
             enforcement_off: AtomicBool::new(false),
             foreign_keys: ForeignKeyMap::default(),
@@ -88,7 +88,7 @@ where
         Executor {
             db: txn,
             in_run_transaction: true,
-            src: self.src.clone(),
+            sources: self.sources.clone(),
             installed: AtomicBool::new(self.installed.load(Ordering::Relaxed)),
             enforcement_off: AtomicBool::new(self.enforcement_off.load(Ordering::Relaxed)),
             foreign_keys: ForeignKeyMap::default(),
@@ -110,15 +110,16 @@ where
             .map(|m| m.name())
     }
 
-    /// Records checksums of the files in `src` as migrations are applied.
-    pub fn sources(mut self, src: PathBuf) -> Self {
-        self.src = Some(src);
+    /// Records checksums of the migrations' sources as they are applied.
+    pub fn sources(mut self, sources: Sources) -> Self {
+        self.sources = Some(sources);
         self
     }
 
     /// Every migration in order with its state, and the names of applied migrations
-    /// that are no longer known.
-    pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<String>)> {
+    /// this binary does not have (a newer release applied them, or the code that has
+    /// them was rolled back), in name order.
+    pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<MigrationState>)> {
         let mut applied = self.applied().await?;
         let states: Vec<MigrationState> = self
             .known
@@ -129,21 +130,14 @@ where
                 applied_at: applied.remove(m.name()),
             })
             .collect();
-        Ok((states, applied.into_keys().collect()))
-    }
-
-    /// Every migration in order with its state. Rows for migrations that no longer
-    /// exist are an error, as in sea-orm-migration.
-    pub async fn states(&self) -> Result<Vec<MigrationState>> {
-        let (states, unknown) = self.scan().await?;
-        if let Some(missing) = unknown.first() {
-            return Err(anyhow!(
-                "migration {missing} is recorded as applied in {} but is not in migrations/src/lib.rs; \
-                 restore its file, or roll the database back with the code that has it",
-                self.migrator.table_name()
-            ));
-        }
-        Ok(states)
+        let unknown = applied
+            .into_iter()
+            .map(|(name, at)| MigrationState {
+                name,
+                applied_at: Some(at),
+            })
+            .collect();
+        Ok((states, unknown))
     }
 
     /// `seaql_migrations` as name → applied_at; empty, and not created, when absent.
@@ -238,9 +232,7 @@ where
     }
 
     fn checksum(&self, name: &str) -> Option<String> {
-        self.src
-            .as_ref()
-            .and_then(|src| integrity::checksum(&src.join(format!("{name}.rs"))))
+        self.sources.as_ref().and_then(|s| s.checksum(name))
     }
 
     async fn run(&self, name: &str, direction: Direction) -> Result<Duration> {

@@ -7,13 +7,13 @@
 //! older than the newest applied one (what merging two branches produces).
 
 use crate::executor::MigrationState;
+use crate::sources::Sources;
 use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
 pub const TABLE: &str = "manage_migrations";
 
@@ -23,18 +23,17 @@ pub const APPLYING: i64 = -1;
 /// Likewise for a revert.
 pub const REVERTING: i64 = -2;
 
-/// The checksum of a migration file: SHA-256 of its text with line endings made `\n`,
-/// so a checkout on Windows does not look edited.
-pub fn checksum(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+/// The checksum of a migration's source: SHA-256 of its text with line endings made
+/// `\n`, so a checkout on Windows does not look edited.
+pub fn checksum(text: &str) -> String {
     // `migrate` hashes every applied file: copy only the files that need it.
     let text = if text.contains('\r') {
         Cow::Owned(text.replace("\r\n", "\n"))
     } else {
-        Cow::Borrowed(text.as_str())
+        Cow::Borrowed(text)
     };
     let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
-    Some(format!("{digest:x}"))
+    format!("{digest:x}")
 }
 
 /// A recorded application.
@@ -167,36 +166,73 @@ pub fn refuse_interrupted(records: &BTreeMap<String, Record>, retry: bool) -> an
     }
 }
 
+/// Applied migrations this binary does not have, in a sentence; None when there are
+/// none. During a rolling deploy a newer release migrates first and the older replicas
+/// still running see its migrations: a state to report, not one to stop at.
+pub fn unknown_applied(unknown: &[MigrationState], database: &str) -> Option<String> {
+    if unknown.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = unknown.iter().map(|s| s.name.as_str()).collect();
+    Some(format!(
+        "{} has {} applied migration(s) this binary does not have: {} \
+         (applied by a newer release, or this code is older than the database)",
+        database,
+        names.len(),
+        names.join(", ")
+    ))
+}
+
+/// What `--fail-on-unknown` and the status commands do with [`unknown_applied`]:
+/// an error when asked for one, else a warning.
+pub fn tolerate_unknown(
+    unknown: &[MigrationState],
+    database: &str,
+    fail: bool,
+) -> anyhow::Result<()> {
+    match unknown_applied(unknown, database) {
+        Some(problem) if fail => anyhow::bail!("{problem}; refusing to go on (--fail-on-unknown)"),
+        Some(problem) => {
+            crate::ui::warn(&format!("{problem}; they are left as they are"));
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 /// Integrity problems, each with what to do about it (besides [`interrupted`]).
 pub fn problems(
     states: &[MigrationState],
-    unknown_applied: &[String],
+    unknown_applied: &[MigrationState],
     records: &BTreeMap<String, Record>,
-    src: &Path,
+    sources: &Sources,
 ) -> Vec<String> {
     let mut out = Vec::new();
     for s in states.iter().filter(|s| s.applied_at.is_some()) {
-        let file = src.join(format!("{}.rs", s.name));
-        let now = checksum(&file);
-        match (records.get(&s.name).and_then(|r| r.checksum.as_deref()), now) {
+        let now = sources.checksum(&s.name);
+        match (
+            records.get(&s.name).and_then(|r| r.checksum.as_deref()),
+            now,
+        ) {
             (_, None) => out.push(format!(
-                "migration {} is applied but migrations/src/{}.rs is missing: restore the file from version control",
-                s.name, s.name
+                "migration {} is applied but {}: restore the file from version control",
+                s.name,
+                sources.missing(&s.name)
             )),
             (Some(then), Some(now)) if then != now => out.push(format!(
                 "migration {} was edited after it was applied (checksum {} then, {} now): \
                  restore it and put the change in a new migration, or roll it back first",
                 s.name,
-                &then[..12],
-                &now[..12]
+                short(then),
+                short(&now)
             )),
             _ => {}
         }
     }
-    for name in unknown_applied {
+    for name in unknown_applied.iter().map(|s| &s.name) {
         out.push(format!(
-            "migration {name} is recorded as applied but is not in migrations/src/lib.rs: \
-             restore it, or roll the database back with the code that has it"
+            "migration {name} is recorded as applied but this code does not have it: \
+             deploy the release that has it, or roll the database back with that release"
         ));
     }
     if let Some(newest) = states.iter().rposition(|s| s.applied_at.is_some()) {
@@ -217,23 +253,22 @@ pub fn problems(
     out
 }
 
+/// The first 12 characters of a checksum, as people compare them; a recorded value
+/// that is not a checksum at all is shown whole.
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn checksum_is_sha256_hex_of_the_text_with_unix_line_endings() {
-        let dir = tempfile::tempdir().unwrap();
-        let unix = dir.path().join("unix.rs");
-        let windows = dir.path().join("windows.rs");
-        std::fs::write(&unix, "abc").unwrap();
         assert_eq!(
-            checksum(&unix).unwrap(),
+            checksum("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        std::fs::write(&unix, "a\nb\n").unwrap();
-        std::fs::write(&windows, "\u{feff}a\r\nb\r\n").unwrap();
-        assert_eq!(checksum(&unix), checksum(&windows));
-        assert_eq!(checksum(&dir.path().join("absent.rs")), None);
+        assert_eq!(checksum("a\nb\n"), checksum("\u{feff}a\r\nb\r\n"));
     }
 }

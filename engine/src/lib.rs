@@ -25,11 +25,13 @@ pub mod project;
 pub mod recorder;
 pub mod rollback;
 pub mod schema;
+pub mod sources;
 pub mod sql;
 mod statement_log;
 mod ui;
 
 pub use entities::Entities;
+pub use sources::CompiledIn;
 
 use clap::Parser;
 use sea_orm_migration::MigratorTrait;
@@ -41,6 +43,7 @@ pub struct Context {
     pub project: project::Project,
     pub entities: Entities,
     pub migrator: migrator::Migrator,
+    pub compiled_in: CompiledIn,
     pub database_url: Option<String>,
 }
 
@@ -48,17 +51,42 @@ impl Context {
     pub fn db_url(&self) -> anyhow::Result<config::DbUrl> {
         config::DbUrl::resolve(self.database_url.as_deref(), &self.project.root)
     }
+
+    /// The migrations' sources: the project's files, or the binary's copy of them.
+    pub fn sources(&self) -> sources::Sources {
+        if self.project.on_disk {
+            sources::Sources::Disk(self.project.migrations_src())
+        } else {
+            sources::Sources::CompiledIn(self.compiled_in)
+        }
+    }
+
+    /// The committed snapshot: the project's, or the binary's copy of it.
+    pub fn snapshot(&self) -> anyhow::Result<schema::Schema> {
+        if self.project.on_disk {
+            self.project.read_snapshot()
+        } else {
+            self.compiled_in.snapshot()
+        }
+    }
 }
 
-/// Parses the command line and runs it. `root` is where the binary was built from,
-/// used when the working directory is outside any project.
-pub fn run<M: MigratorTrait>(entities: Entities, root: &Path) -> ExitCode {
-    run_with(entities, migrator::Migrator::of::<M>(), root)
+/// Parses the command line and runs it. `compiled_in` is the binary's copy of the
+/// migrations' sources and the snapshot, for when it runs without the project;
+/// `root` is where the binary was built from, used when the working directory is
+/// outside any project.
+pub fn run<M: MigratorTrait>(entities: Entities, compiled_in: CompiledIn, root: &Path) -> ExitCode {
+    run_with(entities, migrator::Migrator::of::<M>(), compiled_in, root)
 }
 
 /// Everything `run` does, kept out of the generic function so that none of it is
 /// compiled into the binary's crate.
-fn run_with(entities: Entities, migrator: migrator::Migrator, root: &Path) -> ExitCode {
+fn run_with(
+    entities: Entities,
+    migrator: migrator::Migrator,
+    compiled_in: CompiledIn,
+    root: &Path,
+) -> ExitCode {
     let cli = cli::Cli::parse();
     if let cli::Command::Completions(args) = &cli.command {
         // Needs no project and no database.
@@ -66,12 +94,13 @@ fn run_with(entities: Entities, migrator: migrator::Migrator, root: &Path) -> Ex
     }
     let outcome = (|| {
         let cwd = std::env::current_dir()?;
-        let project = project::Project::find(&cwd, root)?;
+        let project = project::Project::find(&cwd, root);
         project.recover()?;
         let ctx = Context {
             project,
             entities,
             migrator,
+            compiled_in,
             database_url: cli.database_url.clone(),
         };
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -4,12 +4,17 @@
 use crate::schema::{Enum, Schema, Table};
 use anyhow::{Context, Result, bail};
 use regex::Regex;
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 pub struct Project {
     pub root: PathBuf,
+    /// Whether the project's sources are here. Without them (the release binary
+    /// alone in an image) `root` is the working directory, and everything that
+    /// reads sources reads the copy compiled into the binary.
+    pub on_disk: bool,
 }
 
 /// A migration's name: `m`, date, time, then what a Rust identifier may hold. Spelled
@@ -38,24 +43,39 @@ pub fn is_migration_name(name: &str) -> bool {
 }
 
 impl Project {
-    /// The project whose `migrations/src/lib.rs` is in `start` or above it.
-    pub fn find(start: &Path, fallback: &Path) -> Result<Project> {
+    /// The project whose `migrations/src/lib.rs` is in `start` or above it, else the
+    /// one the binary was built from (`fallback`), else none: the binary runs alone
+    /// from `start`.
+    pub fn find(start: &Path, fallback: &Path) -> Project {
+        let on_disk = |dir: &Path| Project {
+            root: dir.to_path_buf(),
+            on_disk: true,
+        };
         for dir in start.ancestors() {
             if dir.join("migrations/src/lib.rs").is_file() && dir.join("models").is_dir() {
-                return Ok(Project {
-                    root: dir.to_path_buf(),
-                });
+                return on_disk(dir);
             }
         }
         if fallback.join("migrations/src/lib.rs").is_file() {
-            return Ok(Project {
-                root: fallback.to_path_buf(),
-            });
+            return on_disk(fallback);
         }
-        bail!(
-            "no manage project here: expected migrations/src/lib.rs and models/ in {} or a parent directory",
-            start.display()
-        )
+        Project {
+            root: start.to_path_buf(),
+            on_disk: false,
+        }
+    }
+
+    /// Fails, saying why, when `command` needs the project's sources and they are not here.
+    pub fn require_sources(&self, command: &str) -> Result<()> {
+        if !self.on_disk {
+            bail!(
+                "{command} needs the project's sources (models/ and migrations/src/lib.rs), \
+                 and there are none in {} or a parent directory: this binary carries only its \
+                 compiled migrations. Run it in the project's checkout.",
+                self.root.display()
+            );
+        }
+        Ok(())
     }
 
     pub fn migrations_src(&self) -> PathBuf {
@@ -170,7 +190,7 @@ impl Project {
     /// interrupted before it.
     pub fn recover(&self) -> Result<()> {
         let journal = self.journal_dir();
-        if !journal.exists() {
+        if !self.on_disk || !journal.exists() {
             return Ok(());
         }
         if let Ok(plan) = fs::read_to_string(journal.join("plan")) {
@@ -241,26 +261,45 @@ fn write_synced(path: &Path, text: &str) -> Result<()> {
 /// The snapshot is one JSON file per table and per enum, so that branches changing
 /// different tables never touch the same file.
 pub fn read_snapshot(dir: &Path) -> Result<Schema> {
-    let mut schema = Schema::default();
-    for (sub, is_table) in [("tables", true), ("enums", false)] {
+    let mut files = Vec::new();
+    for sub in ["tables", "enums"] {
         let Ok(entries) = fs::read_dir(dir.join(sub)) else {
             continue;
         };
         for entry in entries {
             let path = entry?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
+            if path.extension().and_then(|e| e.to_str()) == Some("json") {
+                let text = read(&path)?;
+                files.push((path, Cow::Owned(text)));
             }
-            let text = read(&path)?;
-            if is_table {
+        }
+    }
+    parse_snapshot(files)
+}
+
+/// The schema of snapshot files, given as (path ending in `tables/NAME.json` or
+/// `enums/NAME.json`, text).
+pub fn parse_snapshot<'a>(
+    files: impl IntoIterator<Item = (PathBuf, Cow<'a, str>)>,
+) -> Result<Schema> {
+    let mut schema = Schema::default();
+    for (path, text) in files {
+        let kind = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|k| k.to_str());
+        match kind {
+            Some("tables") => {
                 let table: Table = serde_json::from_str(&text)
                     .with_context(|| format!("{} is not a valid table snapshot", path.display()))?;
                 schema.tables.insert(table.name.clone(), table);
-            } else {
+            }
+            Some("enums") => {
                 let e: Enum = serde_json::from_str(&text)
                     .with_context(|| format!("{} is not a valid enum snapshot", path.display()))?;
                 schema.enums.insert(e.name.clone(), e);
             }
+            _ => {}
         }
     }
     Ok(schema)
@@ -307,6 +346,7 @@ mod tests {
         fs::create_dir_all(dir.path().join("migrations/src")).unwrap();
         let project = Project {
             root: dir.path().to_path_buf(),
+            on_disk: true,
         };
         fs::write(project.lib_rs(), EMPTY_LIB).unwrap();
         let one = project.register("m20250101_000000_a").unwrap();
@@ -362,6 +402,7 @@ mod tests {
         fs::create_dir_all(dir.join("migrations/src")).unwrap();
         Project {
             root: dir.to_path_buf(),
+            on_disk: true,
         }
     }
 

@@ -73,6 +73,8 @@ impl Scenario {
         fs::write(dir.join("Cargo.toml"), manifest).unwrap();
         fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
         fs::copy(repo.join("models/build.rs"), dir.join("models/build.rs")).unwrap();
+        // The binary's own build script: it compiles the migrations' sources in.
+        fs::copy(repo.join("build.rs"), dir.join("build.rs")).unwrap();
         // The scenario's crates need names of their own: cargo names the artifacts of
         // path packages by name and relative path, so a `models` here would overwrite
         // the repository's `models` in the shared target directory.

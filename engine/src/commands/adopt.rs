@@ -29,9 +29,11 @@ pub async fn snapshot_from_database(
         bail!("no snapshot to compare the models with; nothing written");
     }
     let db = url.connect().await?;
-    let pending: Vec<String> = Executor::new(&db, ctx.migrator)
-        .states()
-        .await?
+    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    if let Some(problem) = crate::integrity::unknown_applied(&unknown, &url.describe()) {
+        bail!("{problem}: its schema is not what these migrations make, so it cannot be adopted");
+    }
+    let pending: Vec<String> = states
         .into_iter()
         .filter(|s| s.applied_at.is_none())
         .map(|s| s.name)

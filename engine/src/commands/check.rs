@@ -12,42 +12,57 @@ use std::process::ExitCode;
 
 pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
     let project = &ctx.project;
-    let snapshot = project.read_snapshot()?;
+    let snapshot = ctx.snapshot()?;
     let mut problems = Vec::new();
 
-    let mut answers = super::questions::Answers::for_check(&[])?;
-    match diff::diff(&snapshot, &ctx.entities.schema()?, &mut answers) {
-        Ok(ops) if !ops.is_empty() => problems.extend(
-            ops.iter()
-                .flat_map(|op| op.describe())
-                .map(|line| format!("models have a change with no migration: {line}")),
-        ),
-        Ok(_) => {}
-        Err(e) => problems.push(format!("models have a change with no migration: {e}")),
-    }
-    let registered = project.registered_migrations()?;
-    let files = project.migration_files()?;
-    for file in files.iter().filter(|f| !registered.contains(f)) {
-        problems.push(format!(
-            "migrations/src/{file}.rs is not registered in migrations/src/lib.rs"
-        ));
-    }
-    for name in registered.iter().filter(|r| !files.contains(r)) {
-        problems.push(format!(
-            "migration {name} is registered but migrations/src/{name}.rs is missing"
-        ));
+    // The checks of sources; the binary alone has only the database-side ones, and
+    // compares the database with the snapshot it was built with.
+    if project.on_disk {
+        let mut answers = super::questions::Answers::for_check(&[])?;
+        match diff::diff(&snapshot, &ctx.entities.schema()?, &mut answers) {
+            Ok(ops) if !ops.is_empty() => problems.extend(
+                ops.iter()
+                    .flat_map(|op| op.describe())
+                    .map(|line| format!("models have a change with no migration: {line}")),
+            ),
+            Ok(_) => {}
+            Err(e) => problems.push(format!("models have a change with no migration: {e}")),
+        }
+        let registered = project.registered_migrations()?;
+        let files = project.migration_files()?;
+        for file in files.iter().filter(|f| !registered.contains(f)) {
+            problems.push(format!(
+                "migrations/src/{file}.rs is not registered in migrations/src/lib.rs"
+            ));
+        }
+        for name in registered.iter().filter(|r| !files.contains(r)) {
+            problems.push(format!(
+                "migration {name} is registered but migrations/src/{name}.rs is missing"
+            ));
+        }
+    } else if format == Format::Human {
+        eprintln!(
+            "note: no project sources in {}: checking the database against the migrations \
+             and snapshot compiled into this binary",
+            project.root.display()
+        );
     }
 
     let db = ctx.db_url()?.connect().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
     let records = integrity::records(&db).await?;
-    problems.extend(integrity::not_built(&states, &registered));
+    if project.on_disk {
+        problems.extend(integrity::not_built(
+            &states,
+            &project.registered_migrations()?,
+        ));
+    }
     problems.extend(integrity::interrupted(&records));
     problems.extend(integrity::problems(
         &states,
         &unknown,
         &records,
-        &project.migrations_src(),
+        &ctx.sources(),
     ));
     let pending: Vec<&str> = states
         .iter()
@@ -89,7 +104,7 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
 pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
     let schema = match args.from {
         Source::Models => ctx.entities.schema()?,
-        Source::Snapshot => ctx.project.read_snapshot()?,
+        Source::Snapshot => ctx.snapshot()?,
         Source::Database => database_schema(ctx, &ctx.db_url()?.connect().await?).await?,
     };
     match args.format {

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let project = &ctx.project;
+    project.require_sources("makemigrations")?;
     // Only a migration with operations is laid out by rustfmt.
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
     let models = ctx.entities.schema()?;

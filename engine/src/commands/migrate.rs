@@ -1,11 +1,12 @@
-//! `manage migrate`, `manage rollback` and `manage showmigrations`.
+//! `manage migrate`, `manage current` and `manage showmigrations`.
 
-use crate::cli::{Format, Migrate};
+use crate::cli::{Format, Migrate, Status};
 use crate::config::DbUrl;
 use crate::executor::{Direction, Executor, MigrationState};
 use crate::lock::Lock;
 use crate::migrator::Migrator;
 use crate::recorder::{self, Recording};
+use crate::sources::Sources;
 use crate::{Context, history, integrity, ui};
 use anyhow::{Result, bail};
 use console::style;
@@ -13,7 +14,6 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 use sea_orm_migration::IntoSchemaManagerConnection;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -39,15 +39,16 @@ async fn run(
     db: &DatabaseConnection,
     args: &Migrate,
 ) -> Result<ExitCode> {
-    let src = ctx.project.migrations_src();
-    let executor = Executor::new(db, ctx.migrator).sources(src.clone());
-    let states = executor.states().await?;
+    let sources = ctx.sources();
+    let executor = Executor::new(db, ctx.migrator).sources(sources.clone());
+    let (states, unknown) = executor.scan().await?;
+    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let steps = steps(&states, args.target.as_deref())?;
-    // Where the sources are not shipped (a container with the binary only), there is
-    // nothing to compare with.
-    let registered = ctx.project.registered_migrations().unwrap_or_default();
-    for problem in integrity::not_built(&states, &registered) {
-        ui::warn(&problem);
+    if ctx.project.on_disk {
+        let registered = ctx.project.registered_migrations()?;
+        for problem in integrity::not_built(&states, &registered) {
+            ui::warn(&problem);
+        }
     }
 
     if args.plan {
@@ -67,13 +68,13 @@ async fn run(
     if args.sql {
         print!(
             "{}",
-            sql(ctx.migrator, db.get_database_backend(), &src, &steps).await?
+            sql(ctx.migrator, db.get_database_backend(), &sources, &steps).await?
         );
         return Ok(ExitCode::SUCCESS);
     }
 
     let records = integrity::records(db).await?;
-    for problem in integrity::problems(&states, &[], &records, &src) {
+    for problem in integrity::problems(&states, &[], &records, &sources) {
         ui::warn(&problem);
     }
     integrity::refuse_interrupted(&records, args.retry)?;
@@ -194,11 +195,16 @@ fn steps(states: &[MigrationState], target: Option<&str>) -> Result<Vec<Step>> {
 
 /// The statements `steps` would run, bookkeeping included, as a script: the same
 /// executor runs each step against a connection that only records.
-async fn sql(migrator: Migrator, backend: DbBackend, src: &Path, steps: &[Step]) -> Result<String> {
+async fn sql(
+    migrator: Migrator,
+    backend: DbBackend,
+    sources: &Sources,
+    steps: &[Step],
+) -> Result<String> {
     let mut out = String::new();
     for step in steps {
         let recording = Recording::new(backend);
-        let executor = Executor::new(&recording.db, migrator).sources(src.to_path_buf());
+        let executor = Executor::new(&recording.db, migrator).sources(sources.clone());
         match step {
             Step::Apply(name) => {
                 executor.apply(name).await?;
@@ -216,54 +222,68 @@ async fn sql(migrator: Migrator, backend: DbBackend, src: &Path, steps: &[Step])
     Ok(out)
 }
 
-pub async fn showmigrations(ctx: &Context, format: Format) -> Result<ExitCode> {
-    let facts = history::scan_dir(&ctx.project.migrations_src())?;
-    let db = ctx.db_url()?.connect().await?;
-    let states = states(ctx, &db).await?;
-    if format == Format::Json {
-        let rows: Vec<serde_json::Value> = states
+pub async fn showmigrations(ctx: &Context, args: &Status) -> Result<ExitCode> {
+    let facts = ctx.sources().facts()?;
+    let url = ctx.db_url()?;
+    let db = url.connect().await?;
+    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    if args.format == Format::Json {
+        let mut rows: Vec<serde_json::Value> = states
             .iter()
             .map(|s| history::json_row(&s.name, s.applied_at, &facts))
             .collect();
+        for s in &unknown {
+            let mut row = history::json_row(&s.name, s.applied_at, &facts);
+            row["in_binary"] = false.into();
+            rows.push(row);
+        }
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if states.is_empty() {
+    if states.is_empty() && unknown.is_empty() {
         println!("No migrations.");
     }
     for s in &states {
         match s.applied_at {
-            Some(at) => {
-                let when = chrono::DateTime::from_timestamp(at, 0)
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                    .unwrap_or_default();
-                println!("{} {}  {}", style("[X]").green(), s.name, style(when).dim());
-            }
+            Some(at) => println!(
+                "{} {}  {}",
+                style("[X]").green(),
+                s.name,
+                style(when(at)).dim()
+            ),
             None => println!("[ ] {}", s.name),
         }
         let touches = history::touches_line(&s.name, &facts);
         println!("      {}", style(touches).dim());
     }
+    for s in &unknown {
+        let at = s.applied_at.map(when).unwrap_or_default();
+        println!("{} {}  {}", style("[?]").yellow(), s.name, style(at).dim());
+        println!("      {}", style("applied, but not in this binary").dim());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn current(ctx: &Context, format: Format) -> Result<ExitCode> {
+pub async fn current(ctx: &Context, args: &Status) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
-    let states = states(ctx, &db).await?;
+    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let current = states.iter().rev().find(|s| s.applied_at.is_some());
     let pending: Vec<&str> = states
         .iter()
         .filter(|s| s.applied_at.is_none())
         .map(|s| s.name.as_str())
         .collect();
-    if format == Format::Json {
+    if args.format == Format::Json {
         let json = serde_json::json!({
             "database": url.describe(),
             "current": current.map(|s| &s.name),
             "applied_at": current.and_then(|s| s.applied_at),
             "head": states.last().map(|s| &s.name),
             "pending": pending,
+            "unknown_applied": unknown.iter().map(|s| &s.name).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(ExitCode::SUCCESS);
@@ -282,8 +302,11 @@ pub async fn current(ctx: &Context, format: Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn states(ctx: &Context, db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
-    Executor::new(db, ctx.migrator).states().await
+/// A Unix time as people read it.
+pub(super) fn when(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// The index of the migration named exactly `target`, or uniquely containing it.

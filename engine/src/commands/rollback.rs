@@ -1,6 +1,6 @@
 //! `manage rollback` and `manage history`.
 
-use super::migrate::{report, resolve};
+use super::migrate::{report, resolve, when};
 use crate::cli::{Format, History, Rollback};
 use crate::config::DbUrl;
 use crate::executor::{Executor, MigrationState};
@@ -18,7 +18,7 @@ use std::time::Duration;
 pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     // Read before connecting (see `history::scan_dir`).
-    let facts = history::scan_dir(&ctx.project.migrations_src())?;
+    let facts = ctx.sources().facts()?;
     let db = url.connect().await?;
     if args.dry_run {
         return run(ctx, &url, &db, args, &facts).await;
@@ -35,8 +35,9 @@ async fn run(
     args: &Rollback,
     facts: &BTreeMap<String, Facts>,
 ) -> Result<ExitCode> {
-    let executor = Executor::new(db, ctx.migrator).sources(ctx.project.migrations_src());
-    let states = executor.states().await?;
+    let executor = Executor::new(db, ctx.migrator).sources(ctx.sources());
+    let (states, unknown) = executor.scan().await?;
+    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let applied: BTreeSet<String> = states
         .iter()
@@ -86,6 +87,26 @@ async fn run(
         steps
     };
 
+    // A migration this binary does not have cannot be reverted by it, nor can it tell
+    // whether one newer than the plan depends on what the plan undoes.
+    let oldest = steps.iter().map(|s| s.name.as_str()).min();
+    let newer: Vec<&str> = unknown
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|name| oldest.is_some_and(|oldest| *name > oldest))
+        .collect();
+    let refusal = (!newer.is_empty()).then(|| {
+        format!(
+            "cannot roll back: {} has migration(s) newer than {} that this binary does not have \
+             and cannot revert or read: {}. Roll back with the release that has them.",
+            url.describe(),
+            oldest.unwrap_or_default(),
+            newer.join(", ")
+        )
+    });
+    if let Some(refusal) = refusal.as_ref().filter(|_| !args.dry_run) {
+        bail!("{refusal}");
+    }
     if args.format == Format::Json {
         println!(
             "{}",
@@ -93,6 +114,7 @@ async fn run(
                 "database": url.describe(),
                 "steps": steps,
                 "dry_run": args.dry_run,
+                "refused": refusal,
             }))?
         );
     } else if steps.is_empty() {
@@ -118,6 +140,9 @@ async fn run(
         }
     }
     if args.dry_run || steps.is_empty() {
+        if let Some(refusal) = &refusal {
+            ui::warn(&format!("{refusal} (this plan would be refused)"));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     integrity::refuse_interrupted(&integrity::records(db).await?, args.retry)?;
@@ -165,9 +190,15 @@ fn latest(
 }
 
 pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
-    let facts = history::scan_dir(&ctx.project.migrations_src())?;
-    let db = ctx.db_url()?.connect().await?;
-    let states = Executor::new(&db, ctx.migrator).states().await?;
+    let facts = ctx.sources().facts()?;
+    let url = ctx.db_url()?;
+    let db = url.connect().await?;
+    let (mut states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    // Listed too, in name order, as sea-orm-migration orders migrations.
+    let not_in_binary: BTreeSet<String> = unknown.iter().map(|s| s.name.clone()).collect();
+    states.extend(unknown);
+    states.sort_by(|a, b| a.name.cmp(&b.name));
     let records = integrity::records(&db).await?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let wanted: Option<BTreeSet<String>> = args
@@ -186,6 +217,9 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
             .map(|s| {
                 let mut row = history::json_row(&s.name, s.applied_at, &facts);
                 row["duration_ms"] = records.get(&s.name).map(|r| r.duration_ms).into();
+                if not_in_binary.contains(&s.name) {
+                    row["in_binary"] = false.into();
+                }
                 row
             })
             .collect();
@@ -199,12 +233,12 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
         }
     }
     for s in rows {
-        let when = s
-            .applied_at
-            .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-            .unwrap_or_default();
-        let touches = history::touches_line(&s.name, &facts);
+        let when = s.applied_at.map(when).unwrap_or_default();
+        let touches = if not_in_binary.contains(&s.name) {
+            "not in this binary".to_string()
+        } else {
+            history::touches_line(&s.name, &facts)
+        };
         let took = records
             .get(&s.name)
             .map(|r| format!(", took {} ms", r.duration_ms))

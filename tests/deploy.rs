@@ -1,0 +1,194 @@
+//! `manage` where it is deployed: the release binary alone in an image, a database
+//! that a newer release already migrated (rolling deploys), and misconfiguration
+//! that must fail fast with the real reason.
+
+mod support;
+
+use sea_orm::ConnectionTrait;
+use std::fs;
+use std::path::{Path, PathBuf};
+use support::db::{ALL, TestDb, block_on};
+use support::scenario::Scenario;
+use support::{Run, run};
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_manage"))
+}
+
+/// Runs `bin` in `dir` against `url`.
+fn at(bin: &Path, dir: &Path, url: &str, args: &[&str]) -> Run {
+    let mut full = vec!["--database-url", url];
+    full.extend_from_slice(args);
+    run(bin, dir, &full)
+}
+
+fn execute(url: &str, sql: &str) {
+    block_on(async {
+        let conn = sea_orm::Database::connect(url).await.unwrap();
+        conn.execute_unprepared(sql).await.unwrap();
+        conn.close().await.unwrap();
+    });
+}
+
+const FUTURE: &str = "m20991231_000000_from_a_newer_release";
+
+#[test]
+fn a_database_ahead_of_the_binary_is_a_warning_and_never_reverted() {
+    let repo = support::repo_root();
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "ahead") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        let manage = |args: &[&str]| at(&bin(), &repo, url, args);
+        manage(&["migrate"]).ok();
+        // A newer release migrated the database; this (older) replica starts.
+        execute(
+            url,
+            &format!(
+                "INSERT INTO seaql_migrations (version, applied_at) VALUES ('{FUTURE}', 4102444800)"
+            ),
+        );
+        for args in [
+            &["migrate"][..],
+            &["showmigrations"],
+            &["current"],
+            &["history"],
+            &["rollback", "--dry-run"],
+        ] {
+            let out = manage(args);
+            assert_eq!(
+                out.code,
+                0,
+                "{}: `{}` exited {}: {}",
+                backend.name(),
+                args.join(" "),
+                out.code,
+                out.stderr
+            );
+            assert!(
+                out.stderr.contains(FUTURE) && out.stderr.contains("this binary does not have"),
+                "{}: `{}` did not name the migration: {}",
+                backend.name(),
+                args.join(" "),
+                out.stderr
+            );
+        }
+        let listed = manage(&["showmigrations", "--format", "json"]).ok();
+        let rows: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+        let future = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == FUTURE)
+            .expect("the unknown migration is listed");
+        assert_eq!(future["in_binary"], false);
+        let current = manage(&["current", "--format", "json"]).ok();
+        let current: serde_json::Value = serde_json::from_str(&current.stdout).unwrap();
+        assert_eq!(current["unknown_applied"], serde_json::json!([FUTURE]));
+
+        // Made an error on request; `check` always reports it.
+        for args in [
+            &["migrate", "--fail-on-unknown"][..],
+            &["current", "--fail-on-unknown"],
+        ] {
+            let out = manage(args).expect(1);
+            assert!(out.stderr.contains("--fail-on-unknown"), "{}", out.stderr);
+        }
+        let out = manage(&["check"]).expect(1);
+        assert!(out.stdout.contains(FUTURE), "{}", out.stdout);
+
+        // Rolling back under a migration it cannot see is refused, and changes nothing.
+        let out = manage(&["rollback", "--yes"]).expect(1);
+        assert!(out.stderr.contains("cannot roll back"), "{}", out.stderr);
+        let dry = manage(&["rollback", "--dry-run", "--format", "json"]).ok();
+        let dry: serde_json::Value = serde_json::from_str(&dry.stdout).unwrap();
+        assert!(dry["refused"].as_str().unwrap().contains(FUTURE), "{dry}");
+        let after = manage(&["current", "--format", "json"]).ok();
+        let after: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
+        assert_eq!(after["current"], current["current"], "{}", backend.name());
+        assert!(!after["current"].is_null());
+    }
+}
+
+/// This repository's project, built, whose binary is then copied alone into an empty
+/// directory and its sources deleted, as a multi-stage image build leaves it.
+fn release_binary_alone() -> (tempfile::TempDir, PathBuf) {
+    let scenario = Scenario::new("binary-only");
+    let repo = support::repo_root();
+    for dir in ["migrations/src", "migrations/schema/tables", "migrations/schema/enums"] {
+        fs::create_dir_all(scenario.path(dir)).unwrap();
+        for entry in fs::read_dir(repo.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            fs::copy(&path, scenario.path(dir).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    scenario.build();
+    let image = tempfile::tempdir().unwrap();
+    let alone = image.path().join("manage");
+    fs::copy(&scenario.bin, &alone).unwrap();
+    fs::remove_dir_all(&scenario.dir).unwrap();
+    (image, alone)
+}
+
+#[test]
+fn the_release_binary_alone_migrates_reports_and_rolls_back() {
+    let (image, alone) = release_binary_alone();
+    let dir = image.path();
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "alone") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        let manage = |args: &[&str]| at(&alone, dir, url, args);
+        let out = manage(&["migrate"]).ok();
+        assert!(out.stdout.contains("Applied m"), "{}", out.stdout);
+        let out = manage(&["migrate"]).ok();
+        assert!(out.stdout.contains("up to date"), "{}", out.stdout);
+        assert!(out.stderr.is_empty(), "{}: {}", backend.name(), out.stderr);
+
+        let shown = manage(&["showmigrations"]).ok();
+        assert!(
+            shown.stdout.contains("[X]") && shown.stdout.contains("users (create"),
+            "{}",
+            shown.stdout
+        );
+        let current = manage(&["current"]).ok();
+        assert!(current.stdout.contains("(head)"), "{}", current.stdout);
+        let history = manage(&["history", "--table", "users"]).ok();
+        assert!(history.stdout.contains("initial"), "{}", history.stdout);
+        // The database-side checks, against the snapshot compiled in.
+        let check = manage(&["check"]).ok();
+        assert!(check.stdout.contains("agree"), "{}", check.stdout);
+
+        // Edited applied migrations are still caught: the checksum is the binary's.
+        execute(url, "UPDATE manage_migrations SET checksum = 'x'");
+        let check = manage(&["check"]).expect(1);
+        assert!(
+            check.stdout.contains("edited after it was applied"),
+            "{}",
+            check.stdout
+        );
+
+        let plan = manage(&["rollback", "users", "--dry-run"]).ok();
+        assert!(plan.stdout.contains("revert"), "{}", plan.stdout);
+        manage(&["rollback", "--steps", "1", "--yes"]).ok();
+        let current = manage(&["current", "--format", "json"]).ok();
+        assert!(
+            current.stdout.contains("\"current\": null"),
+            "{}",
+            current.stdout
+        );
+        manage(&["migrate"]).ok();
+    }
+    // What needs the sources says so.
+    let out = run(&alone, dir, &["makemigrations", "-m", "more"]).expect(1);
+    assert!(
+        out.stderr.contains("needs the project's sources"),
+        "{}",
+        out.stderr
+    );
+    // With no URL at all: the default SQLite file, in the working directory.
+    run(&alone, dir, &["migrate"]).ok();
+    assert!(dir.join("db.sqlite3").is_file());
+}
