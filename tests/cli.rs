@@ -1005,3 +1005,88 @@ fn migrate_sh_waits_for_a_database_that_starts_late() {
     );
     assert!(out.stdout.contains("Applied"), "{}", out.stdout);
 }
+
+/// `PATH` without cargo, as in a runtime image.
+fn path_without_cargo() -> String {
+    let cargo_dir = std::process::Command::new("sh")
+        .args(["-c", "dirname \"$(command -v cargo)\""])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|dir| *dir != cargo_dir && !Path::new(dir).join("cargo").exists())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn set_mtime(path: &Path, age: std::time::Duration) {
+    let file = fs::File::options().append(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[test]
+fn scripts_never_run_a_binary_older_than_the_sources() {
+    let dir = project_with_scripts();
+    manage(dir.path(), &["makemigrations", "-m", "first"]).ok();
+    let root = dir.path();
+    let hour = std::time::Duration::from_secs(3600);
+    let script = |name: &str| {
+        let out = std::process::Command::new(root.join(name))
+            .arg(if name == "manage" {
+                "current"
+            } else {
+                "--plan"
+            })
+            .current_dir(root)
+            .env("PATH", path_without_cargo())
+            .env_remove("CARGO_TARGET_DIR")
+            .env("MANAGE_DB_WAIT", "0")
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", root.join("app.sqlite3").display()),
+            )
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        Run::from_output(out)
+    };
+
+    // migrate.sh: a release binary older than a migration, and no cargo to rebuild it.
+    let release = root.join("target/release/manage");
+    fs::create_dir_all(release.parent().unwrap()).unwrap();
+    fs::copy(bin(), &release).unwrap();
+    set_mtime(&release, hour);
+    let out = script("migrate.sh").expect(1);
+    assert!(
+        out.stderr.contains("is older than") && out.stderr.contains("cargo build --release"),
+        "{}",
+        out.stderr
+    );
+    set_mtime(&release, std::time::Duration::ZERO);
+    let out = script("migrate.sh").ok();
+    assert!(out.stdout.contains("apply"), "{}", out.stdout);
+
+    // ./manage: a dev binary built from another checkout (or from no known one).
+    let debug = root.join("target/debug/manage");
+    fs::create_dir_all(debug.parent().unwrap()).unwrap();
+    fs::copy(bin(), &debug).unwrap();
+    let stamp = root.join("target/debug/manage.checkout");
+    for stamp_text in [None, Some("/another/checkout\n")] {
+        if let Some(text) = stamp_text {
+            fs::write(&stamp, text).unwrap();
+        }
+        let out = script("manage").expect(1);
+        assert!(
+            out.stderr.contains("built from another checkout"),
+            "{}",
+            out.stderr
+        );
+    }
+    fs::write(&stamp, format!("{}\n", root.display())).unwrap();
+    script("manage").ok();
+    set_mtime(&debug, hour);
+    script("manage").expect(1);
+}

@@ -116,7 +116,11 @@ fn a_database_ahead_of_the_binary_is_a_warning_and_never_reverted() {
 fn release_binary_alone() -> (tempfile::TempDir, PathBuf) {
     let scenario = Scenario::new("binary-only");
     let repo = support::repo_root();
-    for dir in ["migrations/src", "migrations/schema/tables", "migrations/schema/enums"] {
+    for dir in [
+        "migrations/src",
+        "migrations/schema/tables",
+        "migrations/schema/enums",
+    ] {
         fs::create_dir_all(scenario.path(dir)).unwrap();
         for entry in fs::read_dir(repo.join(dir)).unwrap() {
             let path = entry.unwrap().path();
