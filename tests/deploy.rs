@@ -196,3 +196,144 @@ fn the_release_binary_alone_migrates_reports_and_rolls_back() {
     run(&alone, dir, &["migrate"]).ok();
     assert!(dir.join("db.sqlite3").is_file());
 }
+
+/// A server URL's `scheme://user@host:port`, without the database.
+fn server_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_string()
+}
+
+#[test]
+fn misconfiguration_fails_fast_and_names_the_problem() {
+    let repo = support::repo_root();
+    let mut cases: Vec<(String, &str)> = vec![
+        ("sqlite://".into(), "names no SQLite file"),
+        ("sqlite::memory:".into(), "in-memory SQLite database"),
+        (
+            format!("sqlite://{}/no-such.sqlite3", repo.join("target").display()),
+            "add ?mode=rwc",
+        ),
+        (
+            "sqlite:///no/such/dir/db.sqlite3?mode=rwc".into(),
+            "does not exist",
+        ),
+        ("oracle://db/app".into(), "unsupported database URL"),
+        (
+            "postgres://u@127.0.0.1:5432/app?sslmod=require".into(),
+            "unknown parameter `sslmod`",
+        ),
+    ];
+    let postgres = TestDb::create(support::db::Backend::Postgres, "misconf");
+    let mysql = TestDb::create(support::db::Backend::MySql, "misconf");
+    if let Some(db) = &postgres {
+        let server = server_of(&db.url);
+        let port = server.rsplit(':').next().unwrap().to_string();
+        cases.extend([
+            (server.clone(), "names no database"),
+            (
+                format!("{server}/manage_no_such_database"),
+                "does not exist",
+            ),
+            (
+                format!(
+                    "postgres://manage_no_such_user:pw@127.0.0.1:{port}/{}",
+                    "postgres"
+                ),
+                "authentication failed",
+            ),
+            (format!("{}?sslmode=bogus", db.url), "sslmode"),
+            // A MySQL URL aimed at PostgreSQL's port.
+            (
+                format!("mysql://root@127.0.0.1:{port}/app"),
+                "did not greet",
+            ),
+        ]);
+    }
+    if let Some(db) = &mysql {
+        let server = server_of(&db.url);
+        let port = server.rsplit(':').next().unwrap().to_string();
+        cases.extend([
+            (server.clone(), "names no database"),
+            (
+                format!("{server}/manage_no_such_database"),
+                "does not exist",
+            ),
+            (
+                format!("mariadb://root@127.0.0.1:{port}/manage_no_such_database"),
+                "does not exist",
+            ),
+            (
+                format!("mysql://manage_no_such_user:pw@127.0.0.1:{port}/app"),
+                "authentication failed",
+            ),
+            // A PostgreSQL URL aimed at MySQL's port.
+            (
+                format!("postgres://u@127.0.0.1:{port}/app"),
+                "PostgreSQL protocol",
+            ),
+        ]);
+    }
+    for (url, expected) in &cases {
+        // --wait retries only what can heal: none of these can.
+        let started = std::time::Instant::now();
+        let out = at(&bin(), &repo, url, &["migrate", "--wait", "30"]).expect(1);
+        let took = started.elapsed();
+        assert!(
+            out.stderr.contains(expected),
+            "{url}: expected {expected:?} in: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("pw@"),
+            "{url}: password shown: {}",
+            out.stderr
+        );
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{url}: took {took:?} to fail"
+        );
+        eprintln!("{url}: exit 1 after {took:.2?}: {expected}");
+    }
+    // mariadb:// is MySQL's driver, working.
+    if let Some(db) = &mysql {
+        let url = db.url.replacen("mysql://", "mariadb://", 1);
+        at(&bin(), &repo, &url, &["migrate"]).ok();
+        at(&bin(), &repo, &url, &["check"]).ok();
+    }
+}
+
+#[test]
+fn postgres_current_schema_is_where_migrations_go() {
+    let Some(db) = TestDb::create(support::db::Backend::Postgres, "schema") else {
+        return;
+    };
+    execute(&db.url, "CREATE SCHEMA shop");
+    let repo = support::repo_root();
+    for url in [
+        format!("{}?currentSchema=shop", db.url),
+        format!("{}?options=-c%20search_path%3Dshop", db.url),
+    ] {
+        at(&bin(), &repo, &url, &["migrate"]).ok();
+        at(&bin(), &repo, &url, &["check"]).ok();
+        let tables = block_on(async {
+            let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+            let rows = conn
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables \
+                     WHERE table_name = 'users'",
+                ))
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String>("", "t").unwrap())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(tables, ["shop.users"], "{url}");
+        at(&bin(), &repo, &url, &["rollback", "--steps", "1", "--yes"]).ok();
+    }
+}

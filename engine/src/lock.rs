@@ -95,17 +95,26 @@ impl Lock {
                     let row = db
                         .query_one_raw(Statement::from_string(backend, try_sql.clone()))
                         .await?;
-                    let got = row
-                        .and_then(|r| {
-                            r.try_get_by_index::<i32>(0)
-                                .or_else(|_| r.try_get_by_index::<i64>(0).map(|n| n as i32))
-                                .ok()
-                        })
-                        .unwrap_or(0);
-                    if got == 1 {
-                        return Ok(Lock {
-                            held: Held::Server { db, release },
-                        });
+                    // NULL is GET_LOCK's "error", not "busy": waiting would never end.
+                    let got = row.and_then(|r| {
+                        r.try_get_by_index::<Option<i32>>(0)
+                            .or_else(|_| {
+                                r.try_get_by_index::<Option<i64>>(0)
+                                    .map(|n| n.map(|n| n as i32))
+                            })
+                            .ok()
+                    });
+                    match got {
+                        Some(Some(1)) => {
+                            return Ok(Lock {
+                                held: Held::Server { db, release },
+                            });
+                        }
+                        Some(Some(_)) => {}
+                        _ => bail!(
+                            "taking the migration lock on {} failed: the server answered no result",
+                            url.describe()
+                        ),
                     }
                     wait("advisory lock")?;
                     tokio::time::sleep(Duration::from_millis(100)).await;
