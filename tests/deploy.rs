@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use support::db::{ALL, TestDb, block_on};
 use support::scenario::Scenario;
+use support::server::Pooler;
 use support::{Run, run};
 
 fn bin() -> PathBuf {
@@ -111,10 +112,69 @@ fn a_database_ahead_of_the_binary_is_a_warning_and_never_reverted() {
     }
 }
 
-/// This repository's project, built, whose binary is then copied alone into an empty
-/// directory and its sources deleted, as a multi-stage image build leaves it.
-fn release_binary_alone() -> (tempfile::TempDir, PathBuf) {
-    let scenario = Scenario::new("binary-only");
+/// A data migration written with SeaQuery's builders: values of every kind the
+/// bookkeeping does not use (a quote, a backslash, non-ASCII), a read of them back,
+/// and SchemaManager's probes, so that the connection's handling of values and rows
+/// is exercised by the migrations themselves.
+const SEED_MIGRATION: &str = r#"use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const EMAIL: &str = "o'brien@example.com";
+const NAME: &str = "Se\u{e1}n O'Brien \\ \u{1F600}";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !manager.has_table("users").await? || !manager.has_column("users", "email").await? {
+            return Err(DbErr::Custom("users.email is missing".into()));
+        }
+        let insert = Query::insert()
+            .into_table("users")
+            .columns(["email", "name", "created_at", "updated_at"])
+            .values_panic([
+                EMAIL.into(),
+                NAME.into(),
+                Expr::current_timestamp().into(),
+                Expr::current_timestamp().into(),
+            ])
+            .to_owned();
+        manager.exec_stmt(insert).await?;
+        let select = Query::select()
+            .column("name")
+            .expr_as(Expr::col("id").count(), "n")
+            .from("users")
+            .and_where(Expr::col("email").eq(EMAIL))
+            .group_by_col("name")
+            .to_owned();
+        let row = manager
+            .get_connection()
+            .query_one(&select)
+            .await?
+            .ok_or_else(|| DbErr::Custom("the seeded row is not there".into()))?;
+        let name: String = row.try_get("", "name")?;
+        let n: i64 = row.try_get("", "n")?;
+        if name != NAME || n != 1 {
+            return Err(DbErr::Custom(format!("read back {name:?} x{n}")));
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let delete = Query::delete()
+            .from_table("users")
+            .and_where(Expr::col("email").eq(EMAIL))
+            .to_owned();
+        manager.exec_stmt(delete).await
+    }
+}
+"#;
+
+/// This repository's models and migrations, plus the seed migration, built as a
+/// project of its own (`label`).
+fn built_project(label: &str) -> Scenario {
+    let scenario = Scenario::new(label);
     let repo = support::repo_root();
     for dir in [
         "migrations/src",
@@ -127,7 +187,26 @@ fn release_binary_alone() -> (tempfile::TempDir, PathBuf) {
             fs::copy(&path, scenario.path(dir).join(path.file_name().unwrap())).unwrap();
         }
     }
+    let seed = "m20261203_000000_seed_a_user";
+    fs::write(
+        scenario.path(&format!("migrations/src/{seed}.rs")),
+        SEED_MIGRATION,
+    )
+    .unwrap();
+    let project = manage::project::Project {
+        root: scenario.root().to_path_buf(),
+        on_disk: true,
+    };
+    let lib = project.register(seed).unwrap();
+    fs::write(scenario.path("migrations/src/lib.rs"), lib).unwrap();
     scenario.build();
+    scenario
+}
+
+/// The project's binary copied alone into an empty directory and the project
+/// deleted, as a multi-stage image build leaves it.
+fn release_binary_alone() -> (tempfile::TempDir, PathBuf) {
+    let scenario = built_project("binary-only");
     let image = tempfile::tempdir().unwrap();
     let alone = image.path().join("manage");
     fs::copy(&scenario.bin, &alone).unwrap();
@@ -176,7 +255,7 @@ fn the_release_binary_alone_migrates_reports_and_rolls_back() {
 
         let plan = manage(&["rollback", "users", "--dry-run"]).ok();
         assert!(plan.stdout.contains("revert"), "{}", plan.stdout);
-        manage(&["rollback", "--steps", "1", "--yes"]).ok();
+        manage(&["rollback", "--steps", "2", "--yes"]).ok();
         let current = manage(&["current", "--format", "json"]).ok();
         assert!(
             current.stdout.contains("\"current\": null"),
@@ -336,4 +415,110 @@ fn postgres_current_schema_is_where_migrations_go() {
         assert_eq!(tables, ["shop.users"], "{url}");
         at(&bin(), &repo, &url, &["rollback", "--steps", "1", "--yes"]).ok();
     }
+}
+
+/// How many rows `sql` (a count) finds, on a direct connection.
+fn count(url: &str, sql: &str) -> i64 {
+    block_on(async {
+        let conn = sea_orm::Database::connect(url).await.unwrap();
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        conn.close().await.unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    })
+}
+
+#[test]
+fn through_pgbouncer_in_transaction_mode_ten_replicas_migrate_once_and_all_succeed() {
+    let Some(db) = TestDb::create(support::db::Backend::Postgres, "pooled") else {
+        return;
+    };
+    let upstream = server_of(&db.url);
+    let upstream = upstream.rsplit('@').next().unwrap().to_string();
+    // Three server connections for ten replicas: a run holds two (the lock's and its
+    // own), and waiting replicas must not take the rest.
+    let Some(pooler) = Pooler::pgbouncer(&upstream, 3) else {
+        support::db::skipped_part(
+            "PGBOUNCER",
+            "pgbouncer is not installed (scripts/test installs it)",
+        );
+        return;
+    };
+    let project = built_project("pooled");
+    let database = db.url.rsplit('/').next().unwrap();
+    let pooled = format!("{}/{database}", pooler.server);
+
+    let replicas: Vec<_> = (0..10)
+        .map(|_| {
+            std::process::Command::new(&project.bin)
+                .args(["--database-url", &pooled, "migrate", "--wait", "10"])
+                .current_dir(project.root())
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied = 0;
+    for replica in replicas {
+        let out = Run::from_output(replica.wait_with_output().unwrap());
+        assert_eq!(
+            out.code, 0,
+            "a replica failed:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        applied += out.stdout.matches("Applied m").count();
+    }
+    assert_eq!(
+        applied, 2,
+        "each of the two migrations is applied exactly once"
+    );
+    assert_eq!(count(&db.url, "SELECT count(*) FROM seaql_migrations"), 2);
+    assert_eq!(
+        count(
+            &db.url,
+            "SELECT count(*) FROM users WHERE email = 'o''brien@example.com'"
+        ),
+        1
+    );
+    // Nothing of the lock is left on any server connection.
+    assert_eq!(
+        count(
+            &db.url,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+        ),
+        0
+    );
+
+    let manage = |args: &[&str]| at(&project.bin, project.root(), &pooled, args);
+    let started = std::time::Instant::now();
+    let out = manage(&["migrate"]).ok();
+    let took = started.elapsed();
+    assert!(out.stdout.contains("up to date"), "{}", out.stdout);
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "no-op took {took:?}"
+    );
+    eprintln!("no-op migrate through PgBouncer: {took:.2?}");
+    manage(&["showmigrations"]).ok();
+    manage(&["current"]).ok();
+    manage(&["history"]).ok();
+    manage(&["rollback", "--steps", "2", "--yes"]).ok();
+    assert_eq!(count(&db.url, "SELECT count(*) FROM seaql_migrations"), 0);
+    manage(&["migrate"]).ok();
+    manage(&["migrate", "--plan"]).ok();
+    assert_eq!(
+        count(
+            &db.url,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+        ),
+        0
+    );
 }

@@ -10,6 +10,9 @@ use std::time::Duration;
 /// the bookkeeping rows of any history of a realistic size.
 const SQLITE_ROW_BUFFER: usize = 4096;
 
+/// How long a server may take to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A database URL that never shows its password.
 #[derive(Clone)]
 pub struct DbUrl {
@@ -161,16 +164,54 @@ impl DbUrl {
             .sqlx_logging(false)
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
             .acquire_timeout(Duration::from_secs(30))
             // SQLite's driver thread hands rows over through a channel of 50; once it
             // is full, every row taken wakes the driver for one more, so reading the
             // applied lists (a row per migration) became a thread switch per row.
             // Past the larger buffer the driver still waits for the reader.
             .map_sqlx_sqlite_opts(|sqlite| sqlite.row_buffer_size(SQLITE_ROW_BUFFER));
-        if self.backend() == Some(DbBackend::Sqlite) {
-            crate::one_cpu::stay_on_this_cpu();
+        match self.backend() {
+            // Simple queries only, so that the same run works through a
+            // transaction-mode pooler (see `simple_protocol`).
+            Some(DbBackend::Postgres) => self.connect_simple().await,
+            Some(DbBackend::Sqlite) => {
+                crate::one_cpu::stay_on_this_cpu();
+                Database::connect(options)
+                    .await
+                    .map_err(|e| self.connect_error(&e))
+            }
+            _ => Database::connect(options)
+                .await
+                .map_err(|e| self.connect_error(&e)),
         }
+    }
+
+    /// A PostgreSQL connection that speaks only simple queries, without the probe.
+    pub(crate) async fn connect_simple(&self) -> Result<DatabaseConnection, ConnectError> {
+        match tokio::time::timeout(CONNECT_TIMEOUT, crate::simple_protocol::connect(&self.url))
+            .await
+        {
+            Ok(connected) => connected.map_err(|e| self.connect_error(&e)),
+            Err(_) => Err(ConnectError::transient(anyhow::anyhow!(
+                "cannot connect to {}: no answer within {}s",
+                self.describe(),
+                CONNECT_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// A connection for schema discovery (sea-schema reads through sqlx's own pool):
+    /// on PostgreSQL a pooled sqlx connection, elsewhere the usual one.
+    pub async fn connect_for_discovery(&self) -> Result<DatabaseConnection, ConnectError> {
+        if self.backend() != Some(DbBackend::Postgres) {
+            return self.connect().await;
+        }
+        let mut options = ConnectOptions::new(self.url.clone());
+        options
+            .sqlx_logging(false)
+            .max_connections(1)
+            .connect_timeout(CONNECT_TIMEOUT);
         Database::connect(options)
             .await
             .map_err(|e| self.connect_error(&e))

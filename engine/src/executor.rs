@@ -14,7 +14,7 @@ use sea_orm::{
 use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, SchemaManager, seaql_migrations,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -47,6 +47,9 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// (quadratic over a long history).
     known: Arc<Known>,
     migrator: Migrator,
+    /// Migrations an earlier run left part-way (MySQL/MariaDB), being retried: their
+    /// leftovers may be in the database before this run's first statement.
+    interrupted_before: HashSet<String>,
 }
 
 struct Known {
@@ -54,9 +57,33 @@ struct Known {
     by_name: HashMap<String, usize>,
 }
 
+/// Whether the transaction command that just returned did what it said. SeaORM's
+/// sqlx connections report a failed BEGIN or COMMIT as an error; the PostgreSQL
+/// connection of `simple_protocol` can only keep it, to be asked for.
+pub trait Confirm {
+    fn confirm(&self) -> impl Future<Output = Result<(), DbErr>> + Send;
+}
+
+impl Confirm for DatabaseConnection {
+    async fn confirm(&self) -> Result<(), DbErr> {
+        if self.get_database_backend() == DbBackend::Postgres {
+            crate::simple_protocol::check_transaction_commands(self).await
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Inside a transaction nothing is committed: the owner of the transaction confirms.
+impl Confirm for DatabaseTransaction {
+    async fn confirm(&self) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
 impl<'a, C> Executor<'a, C>
 where
-    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> + Confirm,
     &'a C: IntoSchemaManagerConnection<'a>,
 {
     pub fn new(db: &'a C, migrator: Migrator) -> Self {
@@ -78,6 +105,7 @@ where
                 by_name,
             }),
             migrator,
+            interrupted_before: HashSet::new(),
         }
     }
 
@@ -94,7 +122,15 @@ where
             foreign_keys: ForeignKeyMap::default(),
             known: Arc::clone(&self.known),
             migrator: self.migrator,
+            interrupted_before: self.interrupted_before.clone(),
         }
+    }
+
+    /// Says which migrations an earlier run left part-way, so that a failure of one
+    /// of them does not claim the database holds nothing of it.
+    pub fn after_interruption(mut self, names: HashSet<String>) -> Self {
+        self.interrupted_before = names;
+        self
     }
 
     /// The first of `names` that opts out of transactions on this backend.
@@ -212,13 +248,18 @@ where
         if self.in_run_transaction {
             Ok(None)
         } else {
-            self.db.begin().await.map(Some)
+            let txn = self.db.begin().await?;
+            self.db.confirm().await?;
+            Ok(Some(txn))
         }
     }
 
     async fn commit(&self, txn: Option<DatabaseTransaction>) -> Result<(), DbErr> {
         match txn {
-            Some(txn) => txn.commit().await,
+            Some(txn) => {
+                txn.commit().await?;
+                self.db.confirm().await
+            }
             None => Ok(()),
         }
     }
@@ -246,7 +287,14 @@ where
         result.map_err(|failure| match failure {
             Failure::Migration(err) => anyhow!(
                 "{}",
-                failure_report(name, direction, transactional, &err, &statements)
+                failure_report(
+                    name,
+                    direction,
+                    transactional,
+                    self.interrupted_before.contains(name),
+                    &err,
+                    &statements
+                )
             ),
             Failure::Bookkeeping(err) => anyhow!(
                 "{} {name}: {err}",
@@ -279,9 +327,18 @@ where
             let manager = SchemaManager::new(self.db);
             run_logged(migration, &manager, direction).await?;
             // The DDL is beyond recall, but the two bookkeeping rows change together.
-            let txn = self.db.begin().await?;
-            bookkeep(&txn, name, direction, checksum.as_deref(), ms(started)).await?;
-            txn.commit().await?;
+            let txn = self.begin().await?;
+            let manager = self.manager(&txn);
+            bookkeep(
+                manager.get_connection(),
+                name,
+                direction,
+                checksum.as_deref(),
+                ms(started),
+            )
+            .await?;
+            drop(manager);
+            self.commit(txn).await?;
             return Ok(started.elapsed());
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
@@ -390,6 +447,7 @@ fn failure_report(
     name: &str,
     direction: Direction,
     transactional: bool,
+    retried: bool,
     err: &DbErr,
     statements: &[String],
 ) -> String {
@@ -412,9 +470,18 @@ fn failure_report(
     }
     if transactional {
         out += "\n  it was rolled back: nothing of it remains in the database.";
-    } else if ran.is_empty() {
+        return out;
+    }
+    if ran.is_empty() && !retried {
         out += "\n  none of its statements had run: nothing of it remains in the database.";
-    } else {
+        return out;
+    }
+    if retried {
+        out += "\n  an earlier attempt at it had stopped part-way: what that attempt ran is still \
+                in the database (the error above may be the sign of it, such as a table that \
+                already exists).";
+    }
+    if !ran.is_empty() {
         out += &format!(
             "\n  this backend cannot roll back DDL; these {} statement(s) of it had already run and remain applied:",
             ran.len()
@@ -422,15 +489,15 @@ fn failure_report(
         for (i, statement) in ran.iter().enumerate() {
             out += &format!("\n    {}. {}", i + 1, one_line(statement));
         }
-        out += &match direction {
-            Direction::Up => format!(
-                "\n  undo them by hand, then `manage migrate --retry`; or complete the migration by hand, then `manage migrate {name} --fake`."
-            ),
-            Direction::Down => {
-                "\n  restore what they undid by hand, then rerun the rollback with --retry.".into()
-            }
-        };
     }
+    out += &match direction {
+        Direction::Up => format!(
+            "\n  undo what of it ran by hand, then `manage migrate --retry`; or complete the migration by hand, then `manage migrate {name} --fake`."
+        ),
+        Direction::Down => {
+            "\n  restore what it undid by hand, then rerun the rollback with --retry.".into()
+        }
+    };
     out
 }
 

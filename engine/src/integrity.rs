@@ -158,12 +158,48 @@ pub fn interrupted(records: &BTreeMap<String, Record>) -> Vec<String> {
         .collect()
 }
 
-/// Fails when a migration was left part-way, unless the user says it was repaired.
-pub fn refuse_interrupted(records: &BTreeMap<String, Record>, retry: bool) -> anyhow::Result<()> {
-    match interrupted(records).into_iter().next() {
-        Some(problem) if !retry => anyhow::bail!("{problem}"),
-        _ => Ok(()),
+/// Fails when a migration was left part-way, unless the user says it was repaired:
+/// `retry` (undone by hand, run it again), or `faked`, the steps being recorded
+/// without running them (completed by hand), which must include every interrupted
+/// migration in the direction it was interrupted in.
+pub fn refuse_interrupted(
+    records: &BTreeMap<String, Record>,
+    retry: bool,
+    faked: Option<&Faked>,
+) -> anyhow::Result<()> {
+    if retry {
+        return Ok(());
     }
+    let resolved = |name: &str, record: &Record| match faked {
+        Some(faked) if record.duration_ms == APPLYING => faked.applied.contains(name),
+        Some(faked) if record.duration_ms == REVERTING => faked.reverted.contains(name),
+        _ => false,
+    };
+    let unresolved: BTreeMap<String, Record> = records
+        .iter()
+        .filter(|(name, record)| !resolved(name, record))
+        .map(|(name, record)| (name.clone(), record.clone()))
+        .collect();
+    match interrupted(&unresolved).into_iter().next() {
+        Some(problem) => anyhow::bail!("{problem}"),
+        None => Ok(()),
+    }
+}
+
+/// What a `--fake` run records without running.
+#[derive(Default)]
+pub struct Faked {
+    pub applied: HashSet<String>,
+    pub reverted: HashSet<String>,
+}
+
+/// Names of the migrations left part-way (see [`interrupted`]).
+pub fn interrupted_names(records: &BTreeMap<String, Record>) -> HashSet<String> {
+    records
+        .iter()
+        .filter(|(_, r)| matches!(r.duration_ms, APPLYING | REVERTING))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// Applied migrations this binary does not have, in a sentence; None when there are

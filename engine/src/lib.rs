@@ -25,6 +25,7 @@ pub mod project;
 pub mod recorder;
 pub mod rollback;
 pub mod schema;
+mod simple_protocol;
 pub mod sources;
 pub mod sql;
 mod statement_log;

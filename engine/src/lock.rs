@@ -1,11 +1,20 @@
 //! One migrating process at a time per database, across machines.
 //!
-//! PostgreSQL: a session advisory lock; MySQL/MariaDB: `GET_LOCK`. Both belong to the
-//! session that took them, so they are taken on the run's own connection (a pool of
+//! PostgreSQL: a transaction-level advisory lock, held by an open transaction on a
+//! connection of its own for the whole run. Unlike a session lock, it cannot outlive
+//! its holder on a pooled server connection: behind a transaction-mode pooler
+//! (PgBouncer) a session lock is taken on whichever server connection serves that one
+//! statement, stays there when the client moves on, and is never released. The
+//! holding transaction pins one server connection until the run ends; the attempts of
+//! waiting processes are short transactions, so they hold none while they wait.
+//!
+//! MySQL/MariaDB: `GET_LOCK`, a session lock on the run's own connection (a pool of
 //! exactly one, see `DbUrl::connect`), which neither a transaction's end nor DDL
-//! releases. SQLite: an exclusive file lock beside the database file. Waiting is
-//! announced once; the lock is released explicitly, and by the server or the OS if
-//! the process dies.
+//! releases. SQLite: an exclusive file lock beside the database file.
+//!
+//! Waiting is announced once; the lock is released explicitly, and by the server or
+//! the OS if the process dies (a pooler closes a server connection whose client left
+//! inside a transaction, which ends it).
 
 use crate::config::DbUrl;
 use anyhow::{Result, bail};
@@ -21,6 +30,8 @@ enum Held {
         db: DatabaseConnection,
         release: String,
     },
+    /// PostgreSQL: the connection whose open transaction holds the lock.
+    Transaction(DatabaseConnection),
     File(#[allow(dead_code)] std::fs::File),
     Nothing,
 }
@@ -75,22 +86,39 @@ impl Lock {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
+            Some(DbBackend::Postgres) => {
+                let holder = url.connect_simple().await?;
+                // One round trip an attempt; the session timeout for idle transactions,
+                // if the server sets one, must not end the holder while migrations run.
+                let attempt = format!(
+                    "BEGIN; SET LOCAL idle_in_transaction_session_timeout = 0; \
+                     SELECT pg_try_advisory_xact_lock(hashtext(current_database() || '{NAME}'))::int AS got"
+                );
+                loop {
+                    let row = holder
+                        .query_one_raw(Statement::from_string(DbBackend::Postgres, attempt.clone()))
+                        .await?;
+                    let got = row.and_then(|r| r.try_get_by_index::<i32>(0).ok());
+                    if got == Some(1) {
+                        return Ok(Lock {
+                            held: Held::Transaction(holder),
+                        });
+                    }
+                    holder.execute_unprepared("ROLLBACK").await?;
+                    if got.is_none() {
+                        bail!(
+                            "taking the migration lock on {} failed: the server answered no result",
+                            url.describe()
+                        );
+                    }
+                    wait("advisory lock")?;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
             Some(backend) => {
                 let db = db.clone();
-                let (try_sql, release) = match backend {
-                    DbBackend::Postgres => (
-                        format!(
-                            "SELECT pg_try_advisory_lock(hashtext(current_database() || '{NAME}'))::int AS got"
-                        ),
-                        format!(
-                            "SELECT pg_advisory_unlock(hashtext(current_database() || '{NAME}'))"
-                        ),
-                    ),
-                    _ => (
-                        format!("SELECT GET_LOCK(CONCAT(DATABASE(), '{NAME}'), 0) AS got"),
-                        format!("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '{NAME}'))"),
-                    ),
-                };
+                let try_sql = format!("SELECT GET_LOCK(CONCAT(DATABASE(), '{NAME}'), 0) AS got");
+                let release = format!("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '{NAME}'))");
                 loop {
                     let row = db
                         .query_one_raw(Statement::from_string(backend, try_sql.clone()))
@@ -142,8 +170,15 @@ impl Lock {
     /// Gives the lock back; the server also does when the connection closes, and the
     /// OS when the file does.
     pub async fn release(self) {
-        if let Held::Server { db, release } = self.held {
-            let _ = db.execute_unprepared(&release).await;
+        match self.held {
+            Held::Server { db, release } => {
+                let _ = db.execute_unprepared(&release).await;
+            }
+            Held::Transaction(holder) => {
+                let _ = holder.execute_unprepared("COMMIT").await;
+                let _ = holder.close().await;
+            }
+            Held::File(_) | Held::Nothing => {}
         }
     }
 }

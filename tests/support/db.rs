@@ -111,10 +111,16 @@ fn admin_url(backend: Backend, server: &str) -> String {
 
 /// Reports a backend that could not be reached; fails under CI, where all are required.
 pub fn skipped(backend: Backend, why: &str) {
-    let line = format!(
-        "SKIPPED BACKEND {}: server not reachable ({why})",
-        backend.name()
+    skipped_part(
+        &format!("BACKEND {}", backend.name()),
+        &format!("server not reachable ({why})"),
     );
+}
+
+/// Reports a part of the test setup that is missing (a backend, a pooler); fails
+/// under CI, where all are required.
+pub fn skipped_part(part: &str, why: &str) {
+    let line = format!("SKIPPED {part}: {why}");
     eprintln!("\n!!!!!!!! {line} !!!!!!!!\n");
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{line}; CI requires every backend");

@@ -139,3 +139,80 @@ impl Drop for OwnServer {
         self.kill();
     }
 }
+
+/// PgBouncer in transaction pooling mode, on a free port, in front of a PostgreSQL
+/// server: what a managed database's pooled port is. `None` when `pgbouncer` is not
+/// installed (scripts/test installs Debian's package).
+pub struct Pooler {
+    /// `postgres://postgres@127.0.0.1:PORT`: add `/DATABASE`.
+    pub server: String,
+    _dir: tempfile::TempDir,
+    process: Child,
+}
+
+impl Pooler {
+    /// Pools connections to `upstream` (`host:port`) with `pool_size` server
+    /// connections per database, released after each transaction.
+    pub fn pgbouncer(upstream: &str, pool_size: usize) -> Option<Pooler> {
+        let program = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())?;
+        let dir = tempfile::Builder::new()
+            .prefix("manage-pgbouncer-")
+            .tempdir()
+            .ok()?;
+        let (host, port) = upstream.rsplit_once(':')?;
+        let listen = free_port();
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        std::fs::write(dir.path().join("userlist.txt"), "\"postgres\" \"\"\n").ok()?;
+        let config = format!(
+            "[databases]\n* = host={host} port={port}\n\n[pgbouncer]\n\
+             listen_addr = 127.0.0.1\nlisten_port = {listen}\nunix_socket_dir =\n\
+             auth_type = trust\nauth_file = {}\npool_mode = transaction\n\
+             default_pool_size = {pool_size}\nmax_client_conn = 500\n\
+             logfile = {}\npidfile = {}\n",
+            path("userlist.txt"),
+            path("pgbouncer.log"),
+            path("pgbouncer.pid"),
+        );
+        std::fs::write(dir.path().join("pgbouncer.ini"), config).ok()?;
+        // PgBouncer refuses to run as root.
+        if is_root() {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                return None;
+            }
+        }
+        let process = as_postgres(&program)
+            .arg(dir.path().join("pgbouncer.ini"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let pooler = Pooler {
+            server: format!("postgres://postgres@127.0.0.1:{listen}"),
+            _dir: dir,
+            process,
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", listen)).is_err() {
+            if started.elapsed() > Duration::from_secs(10) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(pooler)
+    }
+}
+
+impl Drop for Pooler {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}

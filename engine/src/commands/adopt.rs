@@ -28,7 +28,7 @@ pub async fn snapshot_from_database(
     if !confirmed && !ui::confirm(&question, "pass --adopt to create it from the database")? {
         bail!("no snapshot to compare the models with; nothing written");
     }
-    let db = url.connect().await?;
+    let db = url.connect_for_discovery().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
     if let Some(problem) = crate::integrity::unknown_applied(&unknown, &url.describe()) {
         bail!("{problem}: its schema is not what these migrations make, so it cannot be adopted");

@@ -70,7 +70,8 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         .map(|s| s.name.as_str())
         .collect();
     if pending.is_empty() {
-        let live = database_schema(ctx, &db).await?;
+        let discovery = ctx.db_url()?.connect_for_discovery().await?;
+        let live = database_schema(ctx, &discovery).await?;
         for d in compare::differences(&snapshot, &live, db.get_database_backend()) {
             problems.push(format!("database differs from the migrations: {d}"));
         }
@@ -105,7 +106,9 @@ pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
     let schema = match args.from {
         Source::Models => ctx.entities.schema()?,
         Source::Snapshot => ctx.snapshot()?,
-        Source::Database => database_schema(ctx, &ctx.db_url()?.connect().await?).await?,
+        Source::Database => {
+            database_schema(ctx, &ctx.db_url()?.connect_for_discovery().await?).await?
+        }
     };
     match args.format {
         SchemaFormat::Json => println!("{}", serde_json::to_string_pretty(&schema)?),

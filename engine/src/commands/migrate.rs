@@ -2,7 +2,7 @@
 
 use crate::cli::{Format, Migrate, Status};
 use crate::config::DbUrl;
-use crate::executor::{Direction, Executor, MigrationState};
+use crate::executor::{Confirm, Direction, Executor, MigrationState};
 use crate::lock::Lock;
 use crate::migrator::Migrator;
 use crate::recorder::{self, Recording};
@@ -77,7 +77,18 @@ async fn run(
     for problem in integrity::problems(&states, &[], &records, &sources) {
         ui::warn(&problem);
     }
-    integrity::refuse_interrupted(&records, args.retry)?;
+    let faked = args.fake.then(|| {
+        let mut faked = integrity::Faked::default();
+        for step in &steps {
+            match step {
+                Step::Apply(name) => faked.applied.insert(name.clone()),
+                Step::Revert(name) => faked.reverted.insert(name.clone()),
+            };
+        }
+        faked
+    });
+    integrity::refuse_interrupted(&records, args.retry, faked.as_ref())?;
+    let executor = executor.after_interruption(integrity::interrupted_names(&records));
     if steps.is_empty() {
         println!("No migrations to apply: {} is up to date.", url.describe());
         return Ok(ExitCode::SUCCESS);
@@ -102,7 +113,7 @@ async fn run(
 /// Runs one step, with its line of output.
 async fn execute<'a, C>(executor: &Executor<'a, C>, step: &Step, fake: bool) -> Result<()>
 where
-    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> + Confirm,
     &'a C: IntoSchemaManagerConnection<'a>,
 {
     match step {
@@ -160,6 +171,7 @@ async fn atomic(
             }
         }
         txn.commit().await?;
+        db.confirm().await?;
         anyhow::Ok(())
     }
     .await;

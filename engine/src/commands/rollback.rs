@@ -145,7 +145,9 @@ async fn run(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    integrity::refuse_interrupted(&integrity::records(db).await?, args.retry)?;
+    let records = integrity::records(db).await?;
+    integrity::refuse_interrupted(&records, args.retry, None)?;
+    let executor = executor.after_interruption(integrity::interrupted_names(&records));
     if !args.yes
         && !ui::confirm(
             "Revert these migrations?",
