@@ -12,9 +12,12 @@ fn main() {
     let src = root.join("migrations/src");
     let schema = root.join("migrations/schema");
     // A new or removed file changes its directory's mtime; `include_str!` makes the
-    // compiler track each file's contents.
+    // compiler track each file's contents. A directory not there yet is watched
+    // through its parent: cargo would rerun this script on every build for a path
+    // that does not exist.
     for dir in [&src, &schema.join("tables"), &schema.join("enums")] {
-        println!("cargo:rerun-if-changed={}", dir.display());
+        let watched = dir.ancestors().find(|d| d.is_dir()).unwrap_or(&root);
+        println!("cargo:rerun-if-changed={}", watched.display());
     }
 
     let mut out = String::from("/// Every migration file of migrations/src, by name.\n");

@@ -454,21 +454,9 @@ fn through_pgbouncer_in_transaction_mode_ten_replicas_migrate_once_and_all_succe
     let database = db.url.rsplit('/').next().unwrap();
     let pooled = format!("{}/{database}", pooler.server);
 
-    let replicas: Vec<_> = (0..10)
-        .map(|_| {
-            std::process::Command::new(&project.bin)
-                .args(["--database-url", &pooled, "migrate", "--wait", "10"])
-                .current_dir(project.root())
-                .env("NO_COLOR", "1")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
     let mut applied = 0;
-    for replica in replicas {
-        let out = Run::from_output(replica.wait_with_output().unwrap());
+    let args = ["--database-url", pooled.as_str(), "migrate", "--wait", "10"];
+    for out in support::replicas(&project.bin, project.root(), &args, 10) {
         assert_eq!(
             out.code, 0,
             "a replica failed:\n{}\n{}",

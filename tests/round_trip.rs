@@ -776,21 +776,10 @@ fn round_trip_on_every_backend() {
         // Ten processes migrating one fresh database at once: the lock lets one apply
         // each migration exactly once; the others wait and find nothing left to do.
         if let Some(race) = TestDb::create(backend, "race") {
-            let children: Vec<_> = (0..10)
-                .map(|_| {
-                    std::process::Command::new(&s.bin)
-                        .args(["--database-url", &race.url, "migrate"])
-                        .current_dir(s.root())
-                        .env("NO_COLOR", "1")
-                        .stdout(std::process::Stdio::piped())
-                        .stderr(std::process::Stdio::piped())
-                        .spawn()
-                        .unwrap()
-                })
-                .collect();
             let mut applied = 0;
-            for child in children {
-                let out = support::Run::from_output(child.wait_with_output().unwrap()).ok();
+            let args = ["--database-url", race.url.as_str(), "migrate"];
+            for out in support::replicas(&s.bin, s.root(), &args, 10) {
+                let out = out.ok();
                 applied += out.stdout.matches("  Applied ").count();
             }
             assert_eq!(

@@ -228,19 +228,32 @@ where
         self.find(name)?;
         self.install().await?;
         let checksum = self.checksum(name);
+        self.bookkeep_alone(name, direction, checksum.as_deref(), 0)
+            .await?;
+        Ok(())
+    }
+
+    /// The bookkeeping rows of one step in a transaction of their own (unless the
+    /// run is one), so that the two tables change together.
+    async fn bookkeep_alone(
+        &self,
+        name: &str,
+        direction: Direction,
+        checksum: Option<&str>,
+        duration_ms: i64,
+    ) -> Result<(), DbErr> {
         let txn = self.begin().await?;
         let manager = self.manager(&txn);
         bookkeep(
             manager.get_connection(),
             name,
             direction,
-            checksum.as_deref(),
-            0,
+            checksum,
+            duration_ms,
         )
         .await?;
         drop(manager);
-        self.commit(txn).await?;
-        Ok(())
+        self.commit(txn).await
     }
 
     /// A transaction for one migration, unless the run already is one.
@@ -327,18 +340,8 @@ where
             let manager = SchemaManager::new(self.db);
             run_logged(migration, &manager, direction).await?;
             // The DDL is beyond recall, but the two bookkeeping rows change together.
-            let txn = self.begin().await?;
-            let manager = self.manager(&txn);
-            bookkeep(
-                manager.get_connection(),
-                name,
-                direction,
-                checksum.as_deref(),
-                ms(started),
-            )
-            .await?;
-            drop(manager);
-            self.commit(txn).await?;
+            self.bookkeep_alone(name, direction, checksum.as_deref(), ms(started))
+                .await?;
             return Ok(started.elapsed());
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,

@@ -39,9 +39,30 @@ enum Held {
 /// The lock's name on the server: one per database.
 const NAME: &str = "manage:migrations";
 
+/// The connections of a locked run: the run's own (waiting up to `wait` for the
+/// database to come up) and, on PostgreSQL, the lock's, opened side by side. A lock
+/// connection that failed (the database was not up yet) is opened again when the
+/// lock is taken.
+pub async fn connect_for_run(
+    url: &DbUrl,
+    wait: Duration,
+) -> Result<(DatabaseConnection, Option<DatabaseConnection>)> {
+    if url.backend() != Some(DbBackend::Postgres) {
+        return Ok((url.connect_waiting(wait).await?, None));
+    }
+    let (db, holder) = tokio::join!(url.connect_waiting(wait), url.connect_simple());
+    Ok((db?, holder.ok()))
+}
+
 impl Lock {
-    /// Waits up to `timeout` for the lock on the database at `url`, connected as `db`.
-    pub async fn acquire(url: &DbUrl, db: &DatabaseConnection, timeout: Duration) -> Result<Lock> {
+    /// Waits up to `timeout` for the lock on the database at `url`, connected as `db`
+    /// (and on PostgreSQL as `holder`, see [`connect_for_run`]).
+    pub async fn acquire(
+        url: &DbUrl,
+        db: &DatabaseConnection,
+        holder: Option<DatabaseConnection>,
+        timeout: Duration,
+    ) -> Result<Lock> {
         let started = Instant::now();
         let mut announced = false;
         let mut wait = |what: &str| -> Result<()> {
@@ -87,7 +108,10 @@ impl Lock {
                 }
             }
             Some(DbBackend::Postgres) => {
-                let holder = url.connect_simple().await?;
+                let holder = match holder {
+                    Some(holder) => holder,
+                    None => url.connect_simple().await?,
+                };
                 // One round trip an attempt; the session timeout for idle transactions,
                 // if the server sets one, must not end the holder while migrations run.
                 let attempt = format!(
@@ -158,10 +182,11 @@ impl Lock {
     pub async fn holding<T>(
         url: &DbUrl,
         db: &DatabaseConnection,
+        holder: Option<DatabaseConnection>,
         timeout: Duration,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let lock = Lock::acquire(url, db, timeout).await?;
+        let lock = Lock::acquire(url, db, holder, timeout).await?;
         let result = work.await;
         lock.release().await;
         result

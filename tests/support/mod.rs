@@ -62,3 +62,25 @@ pub fn run(bin: &Path, dir: &Path, args: &[&str]) -> Run {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
     Run::from_output(out)
 }
+
+/// Starts `n` copies of `bin args` in `dir` at once, as replicas of a service do at
+/// start-up, and waits for all of them.
+pub fn replicas(bin: &Path, dir: &Path, args: &[&str], n: usize) -> Vec<Run> {
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            Command::new(bin)
+                .args(args)
+                .current_dir(dir)
+                .env_remove("DATABASE_URL")
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()))
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| Run::from_output(child.wait_with_output().unwrap()))
+        .collect()
+}

@@ -44,6 +44,17 @@ fn as_postgres(program: &Path) -> Command {
     }
 }
 
+/// As root, makes `dir` the `postgres` account's, for the servers run as it; false
+/// when that fails.
+fn give_to_postgres(dir: &Path) -> bool {
+    !is_root()
+        || Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -59,15 +70,8 @@ impl OwnServer {
             .prefix("manage-pg-")
             .tempdir()
             .ok()?;
-        if is_root() {
-            let ok = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return None;
-            }
+        if !give_to_postgres(dir.path()) {
+            return None;
         }
         let init = as_postgres(&initdb)
             .args(["-A", "trust", "-U", "postgres", "-D"])
@@ -178,15 +182,8 @@ impl Pooler {
         );
         std::fs::write(dir.path().join("pgbouncer.ini"), config).ok()?;
         // PgBouncer refuses to run as root.
-        if is_root() {
-            let ok = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return None;
-            }
+        if !give_to_postgres(dir.path()) {
+            return None;
         }
         let process = as_postgres(&program)
             .arg(dir.path().join("pgbouncer.ini"))

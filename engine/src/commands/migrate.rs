@@ -3,7 +3,7 @@
 use crate::cli::{Format, Migrate, Status};
 use crate::config::DbUrl;
 use crate::executor::{Confirm, Direction, Executor, MigrationState};
-use crate::lock::Lock;
+use crate::lock::{self, Lock};
 use crate::migrator::Migrator;
 use crate::recorder::{self, Recording};
 use crate::sources::Sources;
@@ -24,13 +24,15 @@ enum Step {
 
 pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
-    let db = url.connect_waiting(Duration::from_secs(args.wait)).await?;
+    let wait = Duration::from_secs(args.wait);
     if args.plan || args.sql {
+        let db = url.connect_waiting(wait).await?;
         return run(ctx, &url, &db, args).await;
     }
+    let (db, holder) = lock::connect_for_run(&url, wait).await?;
     // Held from reading what is pending to recording what was applied.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, &db, timeout, run(ctx, &url, &db, args)).await
+    Lock::holding(&url, &db, holder, timeout, run(ctx, &url, &db, args)).await
 }
 
 async fn run(

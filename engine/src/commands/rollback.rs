@@ -5,7 +5,7 @@ use crate::cli::{Format, History, Rollback};
 use crate::config::DbUrl;
 use crate::executor::{Executor, MigrationState};
 use crate::history::{self, Facts};
-use crate::lock::Lock;
+use crate::lock::{self, Lock};
 use crate::rollback::{self as planner, Step};
 use crate::{Context, integrity, ui};
 use anyhow::{Result, bail};
@@ -19,13 +19,21 @@ pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     // Read before connecting (see `history::scan_dir`).
     let facts = ctx.sources().facts()?;
-    let db = url.connect().await?;
     if args.dry_run {
+        let db = url.connect().await?;
         return run(ctx, &url, &db, args, &facts).await;
     }
+    let (db, holder) = lock::connect_for_run(&url, Duration::ZERO).await?;
     // Held from planning (the plan depends on what is applied) to the last revert.
     let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, &db, timeout, run(ctx, &url, &db, args, &facts)).await
+    Lock::holding(
+        &url,
+        &db,
+        holder,
+        timeout,
+        run(ctx, &url, &db, args, &facts),
+    )
+    .await
 }
 
 async fn run(
