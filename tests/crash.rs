@@ -352,3 +352,170 @@ fn postgres_server_stopped_mid_run_gives_a_clear_error_and_a_rerun_completes() {
         out.stderr.lines().next().unwrap_or("")
     );
 }
+
+/// Two migrations that wait (yielding, so that signals are seen) where a signal is
+/// to land: the first before its first statement, the second between two.
+const PAUSING_MIGRATIONS: [(&str, &str); 2] = [
+    (
+        "m20260201_000001_wait_then_create",
+        "pause(3).await;\n        db.execute_unprepared(\"CREATE TABLE sig_1 (id INTEGER PRIMARY KEY)\").await?;",
+    ),
+    (
+        "m20260201_000002_create_wait_create",
+        "db.execute_unprepared(\"CREATE TABLE sig_2a (id INTEGER PRIMARY KEY)\").await?;\n        \
+         pause(3).await;\n        \
+         db.execute_unprepared(\"CREATE TABLE sig_2b (id INTEGER PRIMARY KEY)\").await?;",
+    ),
+];
+
+fn pausing_scenario(label: &str) -> Scenario {
+    let s = Scenario::new(label);
+    let mut lib = String::from("pub use sea_orm_migration::prelude::*;\n\n");
+    for (name, _) in PAUSING_MIGRATIONS {
+        lib += &format!("mod {name};\n");
+    }
+    lib += "\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n";
+    for (name, _) in PAUSING_MIGRATIONS {
+        lib += &format!("            Box::new({name}::Migration),\n");
+    }
+    lib += "        ]\n    }\n}\n";
+    std::fs::write(s.path("migrations/src/lib.rs"), lib).unwrap();
+    for (name, body) in PAUSING_MIGRATIONS {
+        let source = format!(
+            r#"use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// Gives the runtime back once.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {{
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {{
+        if self.0 {{
+            return std::task::Poll::Ready(());
+        }}
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }}
+}}
+
+async fn pause(seconds: u64) {{
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < until {{
+        YieldNow(false).await;
+    }}
+}}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {{
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{
+        let db = manager.get_connection();
+        {body}
+        Ok(())
+    }}
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {{
+        Ok(())
+    }}
+}}
+"#
+        );
+        std::fs::write(s.path(&format!("migrations/src/{name}.rs")), source).unwrap();
+    }
+    s.build();
+    s
+}
+
+/// The `manage_migrations` markers and whether `table` exists, on MySQL.
+fn markers_and_table(url: &str, table: &str) -> (Vec<(String, i64)>, bool) {
+    block_on(async {
+        let db = Database::connect(url).await.unwrap();
+        let backend = db.get_database_backend();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                backend,
+                "SELECT version, duration_ms FROM manage_migrations WHERE duration_ms < 0",
+            ))
+            .await
+            .unwrap_or_default();
+        let markers = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "version").unwrap(),
+                    r.try_get("", "duration_ms").unwrap(),
+                )
+            })
+            .collect();
+        let exists = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) FROM {table}"),
+            ))
+            .await
+            .is_ok();
+        db.close().await.unwrap();
+        (markers, exists)
+    })
+}
+
+/// Starts `migrate`, waits until `ready` holds, sends SIGINT, and returns the outcome.
+fn interrupt_when(s: &Scenario, url: &str, ready: impl Fn() -> bool) -> support::Run {
+    let child = Command::new(&s.bin)
+        .args(["--database-url", url, "migrate"])
+        .current_dir(s.root())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < Duration::from_secs(30), "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    support::Run::from_output(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn sigint_on_mysql_clears_an_unstarted_marker_and_names_what_ran() {
+    let Some(t) = TestDb::create(Backend::MySql, "sigint") else {
+        return;
+    };
+    let s = pausing_scenario("crash-sigint");
+    let first = PAUSING_MIGRATIONS[0].0;
+    // Marked as started, and waiting before its first statement.
+    let out = interrupt_when(&s, &t.url, || {
+        markers_and_table(&t.url, "sig_1")
+            .0
+            .iter()
+            .any(|(name, _)| name == first)
+    });
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(out.stderr.contains("had not started"), "{}", out.stderr);
+    assert_eq!(markers_and_table(&t.url, "sig_1"), (vec![], false));
+
+    // Between two statements of the second: its marker stays, and says what ran.
+    let out = interrupt_when(&s, &t.url, || markers_and_table(&t.url, "sig_2a").1);
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("stopped part-way") && out.stderr.contains("CREATE TABLE sig_2a"),
+        "{}",
+        out.stderr
+    );
+    let (markers, _) = markers_and_table(&t.url, "sig_2a");
+    assert_eq!(markers, vec![(PAUSING_MIGRATIONS[1].0.to_string(), -1)]);
+    let refused = migrate(&s, &t.url, &[]).expect(1);
+    assert!(
+        refused.stderr.contains("stopped part-way"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -2,6 +2,7 @@
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
 use crate::fk_check::ForeignKeyMap;
+use crate::interrupt::{self, Interrupted, Interrupts};
 use crate::migrator::Migrator;
 use crate::sources::Sources;
 use crate::{integrity, statement_log};
@@ -50,6 +51,8 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// Migrations an earlier run left part-way (MySQL/MariaDB), being retried: their
     /// leftovers may be in the database before this run's first statement.
     interrupted_before: HashSet<String>,
+    /// SIGINT and SIGTERM, taken by the command (see `interrupt`).
+    interrupts: Option<Arc<Interrupts>>,
 }
 
 struct Known {
@@ -106,6 +109,7 @@ where
             }),
             migrator,
             interrupted_before: HashSet::new(),
+            interrupts: None,
         }
     }
 
@@ -123,7 +127,15 @@ where
             known: Arc::clone(&self.known),
             migrator: self.migrator,
             interrupted_before: self.interrupted_before.clone(),
+            interrupts: self.interrupts.clone(),
         }
+    }
+
+    /// Decides what a signal during a migration that cannot be rolled back leaves
+    /// behind (see `interrupt`).
+    pub fn interruptible(mut self, interrupts: Arc<Interrupts>) -> Self {
+        self.interrupts = Some(interrupts);
+        self
     }
 
     /// Says which migrations an earlier run left part-way, so that a failure of one
@@ -309,6 +321,7 @@ where
                     &statements
                 )
             ),
+            Failure::Interrupted(stopped) => anyhow::Error::new(stopped),
             Failure::Bookkeeping(err) => anyhow!(
                 "{} {name}: {err}",
                 match direction {
@@ -336,9 +349,20 @@ where
                 Direction::Up => integrity::APPLYING,
                 Direction::Down => integrity::REVERTING,
             };
+            let _window = self.interrupts.as_ref().map(|i| i.window());
             integrity::record(self.db, name, checksum.as_deref(), marker).await?;
             let manager = SchemaManager::new(self.db);
-            run_logged(migration, &manager, direction).await?;
+            match &self.interrupts {
+                Some(interrupts) => tokio::select! {
+                    biased;
+                    ran = run_logged(migration, &manager, direction) => ran?,
+                    signal = interrupts.signalled() => {
+                        interrupts.handle();
+                        return Err(self.stopped_inside(name, direction, checksum.as_deref(), signal).await);
+                    }
+                },
+                None => run_logged(migration, &manager, direction).await?,
+            }
             // The DDL is beyond recall, but the two bookkeeping rows change together.
             self.bookkeep_alone(name, direction, checksum.as_deref(), ms(started))
                 .await?;
@@ -366,6 +390,46 @@ where
         drop(manager);
         self.commit(txn).await?;
         Ok(started.elapsed())
+    }
+
+    /// What a signal left of a migration that cannot be rolled back: if none of its
+    /// statements had been sent, nothing, and the started marker goes (unless an
+    /// earlier attempt left it); else the statements sent, the last of which the
+    /// server may or may not have finished, and the marker stays.
+    async fn stopped_inside(
+        &self,
+        name: &str,
+        direction: Direction,
+        checksum: Option<&str>,
+        signal: interrupt::Signal,
+    ) -> Failure {
+        let sent = statement_log::take();
+        let retried = self.interrupted_before.contains(name);
+        if sent.is_empty() && !retried {
+            // Nothing was sent, so the connection is idle and can clear the marker.
+            let cleared = match direction {
+                Direction::Up => integrity::forget(self.db, name).await,
+                Direction::Down => integrity::record(self.db, name, checksum, 0).await,
+            };
+            let left = match cleared {
+                Ok(()) => format!(
+                    "{name} had not started: none of it ran, and it is not marked as started"
+                ),
+                Err(e) => format!(
+                    "{name} had not started: none of it ran, but clearing its started marker failed ({e})"
+                ),
+            };
+            return Failure::Interrupted(Interrupted { signal, left });
+        }
+        let mut left = format!(
+            "{name} stopped part-way and stays marked as started; {} statement(s) of it had been sent \
+             (the server may not have finished the last):",
+            sent.len()
+        );
+        for (i, statement) in sent.iter().enumerate() {
+            left += &format!("\n    {}. {}", i + 1, one_line(statement));
+        }
+        Failure::Interrupted(Interrupted { signal, left })
     }
 
     /// SQLite: stops enforcing foreign keys on this connection until `finish`, once
@@ -436,6 +500,7 @@ async fn run_logged(
 enum Failure {
     Migration(DbErr),
     Bookkeeping(DbErr),
+    Interrupted(Interrupted),
 }
 
 impl From<DbErr> for Failure {

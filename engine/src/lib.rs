@@ -17,6 +17,7 @@ pub mod executor;
 mod fk_check;
 pub mod history;
 pub mod integrity;
+pub mod interrupt;
 pub mod introspect;
 pub mod lock;
 pub mod migrator;
@@ -113,7 +114,10 @@ fn run_with(
         Ok(code) => code,
         Err(err) => {
             ui::error(&err);
-            ExitCode::FAILURE
+            match err.downcast_ref::<interrupt::Interrupted>() {
+                Some(stopped) => ExitCode::from(stopped.signal.exit_status()),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

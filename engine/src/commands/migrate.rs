@@ -3,6 +3,7 @@
 use crate::cli::{Format, Migrate, Status};
 use crate::config::DbUrl;
 use crate::executor::{Confirm, Direction, Executor, MigrationState};
+use crate::interrupt::{self, Interrupts};
 use crate::lock::{self, Lock};
 use crate::migrator::Migrator;
 use crate::recorder::{self, Recording};
@@ -15,6 +16,7 @@ use sea_orm::{
 };
 use sea_orm_migration::IntoSchemaManagerConnection;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 enum Step {
@@ -27,12 +29,17 @@ pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let wait = Duration::from_secs(args.wait);
     if args.plan || args.sql {
         let db = url.connect_waiting(wait).await?;
-        return run(ctx, &url, &db, args).await;
+        return run(ctx, &url, &db, args, None).await;
     }
-    let (db, holder) = lock::connect_for_run(&url, wait).await?;
-    // Held from reading what is pending to recording what was applied.
-    let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(&url, &db, holder, timeout, run(ctx, &url, &db, args)).await
+    let interrupts = Interrupts::listen()?;
+    interrupt::unless_stopped(&interrupts, async {
+        let (db, holder) = lock::connect_for_run(&url, wait).await?;
+        // Held from reading what is pending to recording what was applied.
+        let timeout = Duration::from_secs(args.lock_timeout);
+        let work = run(ctx, &url, &db, args, Some(&interrupts));
+        Lock::holding(&url, &db, holder, timeout, work).await
+    })
+    .await
 }
 
 async fn run(
@@ -40,9 +47,13 @@ async fn run(
     url: &DbUrl,
     db: &DatabaseConnection,
     args: &Migrate,
+    interrupts: Option<&Arc<Interrupts>>,
 ) -> Result<ExitCode> {
     let sources = ctx.sources();
-    let executor = Executor::new(db, ctx.migrator).sources(sources.clone());
+    let mut executor = Executor::new(db, ctx.migrator).sources(sources.clone());
+    if let Some(interrupts) = interrupts {
+        executor = executor.interruptible(Arc::clone(interrupts));
+    }
     let (states, unknown) = executor.scan().await?;
     integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let steps = steps(&states, args.target.as_deref())?;

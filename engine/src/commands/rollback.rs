@@ -5,6 +5,7 @@ use crate::cli::{Format, History, Rollback};
 use crate::config::DbUrl;
 use crate::executor::{Executor, MigrationState};
 use crate::history::{self, Facts};
+use crate::interrupt::{self, Interrupts};
 use crate::lock::{self, Lock};
 use crate::rollback::{self as planner, Step};
 use crate::{Context, integrity, ui};
@@ -13,6 +14,7 @@ use console::style;
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
@@ -21,18 +23,16 @@ pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let facts = ctx.sources().facts()?;
     if args.dry_run {
         let db = url.connect().await?;
-        return run(ctx, &url, &db, args, &facts).await;
+        return run(ctx, &url, &db, args, &facts, None).await;
     }
-    let (db, holder) = lock::connect_for_run(&url, Duration::ZERO).await?;
-    // Held from planning (the plan depends on what is applied) to the last revert.
-    let timeout = Duration::from_secs(args.lock_timeout);
-    Lock::holding(
-        &url,
-        &db,
-        holder,
-        timeout,
-        run(ctx, &url, &db, args, &facts),
-    )
+    let interrupts = Interrupts::listen()?;
+    interrupt::unless_stopped(&interrupts, async {
+        let (db, holder) = lock::connect_for_run(&url, Duration::ZERO).await?;
+        // Held from planning (the plan depends on what is applied) to the last revert.
+        let timeout = Duration::from_secs(args.lock_timeout);
+        let work = run(ctx, &url, &db, args, &facts, Some(&interrupts));
+        Lock::holding(&url, &db, holder, timeout, work).await
+    })
     .await
 }
 
@@ -42,8 +42,12 @@ async fn run(
     db: &DatabaseConnection,
     args: &Rollback,
     facts: &BTreeMap<String, Facts>,
+    interrupts: Option<&Arc<Interrupts>>,
 ) -> Result<ExitCode> {
-    let executor = Executor::new(db, ctx.migrator).sources(ctx.sources());
+    let mut executor = Executor::new(db, ctx.migrator).sources(ctx.sources());
+    if let Some(interrupts) = interrupts {
+        executor = executor.interruptible(Arc::clone(interrupts));
+    }
     let (states, unknown) = executor.scan().await?;
     integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
