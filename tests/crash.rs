@@ -313,14 +313,7 @@ fn postgres_server_stopped_mid_run_gives_a_clear_error_and_a_rerun_completes() {
     let whole = started.elapsed();
 
     let url = create("app");
-    let child = Command::new(&s.bin)
-        .args(["--database-url", &url, "migrate"])
-        .current_dir(s.root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_migrate(&s, &url);
     std::thread::sleep(whole / 2);
     server.kill();
     let out = support::Run::from_output(child.wait_with_output().unwrap());
@@ -462,16 +455,21 @@ fn markers_and_table(url: &str, table: &str) -> (Vec<(String, i64)>, bool) {
     })
 }
 
-/// Starts `migrate`, waits until `ready` holds, sends SIGINT, and returns the outcome.
-fn interrupt_when(s: &Scenario, url: &str, ready: impl Fn() -> bool) -> support::Run {
-    let child = Command::new(&s.bin)
+/// `migrate` started in the background, its output kept.
+fn spawn_migrate(s: &Scenario, url: &str) -> std::process::Child {
+    Command::new(&s.bin)
         .args(["--database-url", url, "migrate"])
         .current_dir(s.root())
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Starts `migrate`, waits until `ready` holds, sends SIGINT, and returns the outcome.
+fn interrupt_when(s: &Scenario, url: &str, ready: impl Fn() -> bool) -> support::Run {
+    let child = spawn_migrate(s, url);
     let started = Instant::now();
     while !ready() {
         assert!(started.elapsed() < Duration::from_secs(30), "never ready");
