@@ -878,6 +878,49 @@ fn migrate_sql_fake_and_current_on_every_backend() {
     }
 }
 
+/// `manage_migrations` as releases before `statements_sent` made it.
+const OLD_BOOKKEEPING: &str = "CREATE TABLE manage_migrations (\
+    version VARCHAR(255) NOT NULL PRIMARY KEY, checksum VARCHAR(64) NULL, duration_ms BIGINT NOT NULL)";
+
+#[test]
+fn bookkeeping_made_by_an_earlier_release_is_brought_up_to_date() {
+    let added = regex::Regex::new(r"ADD COLUMN \S?statements_sent").unwrap();
+    for backend in ALL {
+        let Some(db) = TestDb::create(backend, "upgrade") else {
+            continue;
+        };
+        let dir = project_like_repo();
+        let url = db.url.as_str();
+        let sent_column = || {
+            support::db::block_on(async {
+                let conn = sea_orm::Database::connect(url).await.unwrap();
+                let found = conn
+                    .execute_unprepared("SELECT statements_sent FROM manage_migrations")
+                    .await
+                    .is_ok();
+                conn.close().await.unwrap();
+                found
+            })
+        };
+        use sea_orm::ConnectionTrait;
+        support::db::block_on(async {
+            let conn = sea_orm::Database::connect(url).await.unwrap();
+            conn.execute_unprepared(OLD_BOOKKEEPING).await.unwrap();
+            conn.close().await.unwrap();
+        });
+        assert!(!sent_column());
+
+        // The script --sql prints adds the column once, before the first step needs it.
+        let sql = at(dir.path(), url, &["migrate", "--sql"]).ok().stdout;
+        assert_eq!(added.find_iter(&sql).count(), 1, "{sql}");
+        assert!(!sent_column(), "--sql changed the database");
+
+        at(dir.path(), url, &["migrate"]).ok();
+        assert!(sent_column(), "{}: no statements_sent", backend.name());
+        at(dir.path(), url, &["check"]).ok();
+    }
+}
+
 #[test]
 fn schema_as_sql_builds_what_the_migrations_build_on_every_backend() {
     for backend in ALL {

@@ -504,15 +504,20 @@ fn sigint_on_mysql_clears_an_unstarted_marker_and_names_what_ran() {
     let out = interrupt_when(&s, &t.url, || markers_and_table(&t.url, "sig_2a").1);
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert!(
-        out.stderr.contains("stopped part-way") && out.stderr.contains("CREATE TABLE sig_2a"),
+        out.stderr.contains("stopped part-way")
+            && out.stderr.contains("CREATE TABLE sig_2a")
+            && out.stderr.contains("its marker keeps the list"),
         "{}",
         out.stderr
     );
     let (markers, _) = markers_and_table(&t.url, "sig_2a");
     assert_eq!(markers, vec![(PAUSING_MIGRATIONS[1].0.to_string(), -1)]);
+    // The marker itself keeps what had been sent, for the run that finds it.
     let refused = migrate(&s, &t.url, &[]).expect(1);
     assert!(
-        refused.stderr.contains("stopped part-way"),
+        refused.stderr.contains("stopped part-way")
+            && refused.stderr.contains("had sent 1 statement(s)")
+            && refused.stderr.contains("1. CREATE TABLE sig_2a"),
         "{}",
         refused.stderr
     );

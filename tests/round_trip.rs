@@ -581,8 +581,8 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
 }
 
 /// A hand-written migration (from `makemigrations --empty`) that changes nothing, or
-/// fails half-way when FAIL_HALF_WAY is set; it opts out of transactions when
-/// OUTSIDE_TRANSACTION is set.
+/// fails half-way when FAIL_HALF_WAY is set, or at its first statement when
+/// FAIL_AT_ONCE is; it opts out of transactions when OUTSIDE_TRANSACTION is set.
 const FAILS_HALF_WAY: &str = r#"//! Changes nothing, or fails half-way when FAIL_HALF_WAY is set.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -593,6 +593,12 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if std::env::var_os("FAIL_AT_ONCE").is_some() {
+            manager
+                .get_connection()
+                .execute_unprepared("INSERT INTO half_done_missing (id) VALUES (1)")
+                .await?;
+        }
         let table = Table::create()
             .table("half_done")
             .if_not_exists()
@@ -884,19 +890,17 @@ fn round_trip_on_every_backend() {
 
         // --atomic: the last two generated migrations and the failing one in one
         // transaction; the failure takes all three back.
-        let run_with = |var: &str, args: &[&str]| {
+        let run_with = |vars: &[&str], args: &[&str]| {
             let mut full = vec!["--database-url", url];
             full.extend_from_slice(args);
-            support::Run::from_output(
-                std::process::Command::new(&s.bin)
-                    .args(&full)
-                    .current_dir(s.root())
-                    .env(var, "1")
-                    .output()
-                    .unwrap(),
-            )
+            let mut command = std::process::Command::new(&s.bin);
+            command.args(&full).current_dir(s.root());
+            for var in vars {
+                command.env(var, "1");
+            }
+            support::Run::from_output(command.output().unwrap())
         };
-        let failing_run = |args: &[&str]| run_with("FAIL_HALF_WAY", args);
+        let failing_run = |args: &[&str]| run_with(&["FAIL_HALF_WAY"], args);
         if backend == Backend::MySql {
             let out = manage(&["migrate", "--atomic"]).ok();
             assert!(
@@ -918,7 +922,7 @@ fn round_trip_on_every_backend() {
             assert_schema(&s, url, backend, before, "before --atomic");
             // A migration outside any transaction cannot be part of one: refused
             // before anything runs.
-            let out = run_with("OUTSIDE_TRANSACTION", &["migrate", "--atomic"]).expect(1);
+            let out = run_with(&["OUTSIDE_TRANSACTION"], &["migrate", "--atomic"]).expect(1);
             assert!(
                 out.stderr
                     .contains(&format!("--atomic cannot include {failing}: it opts out")),
@@ -943,18 +947,22 @@ fn round_trip_on_every_backend() {
             manage(&["check"]).ok();
         }
 
+        // Outside a transaction, a migration whose first statement fails leaves no
+        // started marker: it says nothing of it ran, and the next run does not claim
+        // otherwise.
+        manage(&["rollback", "--yes"]).ok();
+        let out = run_with(&["FAIL_AT_ONCE", "OUTSIDE_TRANSACTION"], &["migrate"]).expect(1);
+        assert!(
+            out.stderr.contains("none of its statements had run"),
+            "{}",
+            out.stderr
+        );
+        manage(&["migrate"]).ok();
+        manage(&["rollback", "--yes"]).ok();
+
         // A migration failing half-way leaves nothing: not its table (where DDL is
         // transactional), not its row; the error names it.
-        manage(&["rollback", "--yes"]).ok();
-        let out = support::Run::from_output(
-            std::process::Command::new(&s.bin)
-                .args(["--database-url", url, "migrate"])
-                .current_dir(s.root())
-                .env("FAIL_HALF_WAY", "1")
-                .output()
-                .unwrap(),
-        )
-        .expect(1);
+        let out = failing_run(&["migrate"]).expect(1);
         assert!(
             out.stderr.contains(&failing)
                 && out
@@ -993,9 +1001,14 @@ fn round_trip_on_every_backend() {
         if backend == Backend::MySql {
             // Left part-way: migrate refuses until told the leftovers are dealt with
             // (this migration's CREATE ... IF NOT EXISTS tolerates them).
+            // The refusal lists what the failed run had sent.
             let refused = manage(&["migrate"]).expect(1);
             assert!(
-                refused.stderr.contains("stopped part-way"),
+                refused.stderr.contains("stopped part-way")
+                    && refused.stderr.contains("had sent 2 statement(s)")
+                    && refused
+                        .stderr
+                        .contains("1. CREATE TABLE IF NOT EXISTS `half_done`"),
                 "{}",
                 refused.stderr
             );

@@ -1,6 +1,7 @@
 //! Applies and reverts migrations, one transaction each where the backend has
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
+use crate::config::DbUrl;
 use crate::fk_check::ForeignKeyMap;
 use crate::interrupt::{self, Interrupted, Interrupts};
 use crate::migrator::Migrator;
@@ -39,6 +40,8 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// The migrations' sources, to record each applied migration's checksum.
     sources: Option<Sources>,
     installed: AtomicBool,
+    /// What `manage_migrations` is like before this run installs it.
+    found: integrity::Found,
     /// SQLite: foreign-key enforcement was turned off for the run (see `run_captured`).
     enforcement_off: AtomicBool,
     /// SQLite: what each migration's foreign-key check must cover.
@@ -51,8 +54,10 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// Migrations an earlier run left part-way (MySQL/MariaDB), being retried: their
     /// leftovers may be in the database before this run's first statement.
     interrupted_before: HashSet<String>,
-    /// SIGINT and SIGTERM, taken by the command (see `interrupt`).
-    interrupts: Option<Arc<Interrupts>>,
+    /// SIGINT and SIGTERM, taken by the command (see `interrupt`), and where to reach
+    /// the database afresh to note what a stopped migration had sent: the run's own
+    /// connection may be inside the statement the signal cut short.
+    interrupts: Option<(Arc<Interrupts>, DbUrl)>,
 }
 
 struct Known {
@@ -101,6 +106,7 @@ where
             in_run_transaction: false,
             sources: None,
             installed: AtomicBool::new(false),
+            found: integrity::Found::Unknown,
             enforcement_off: AtomicBool::new(false),
             foreign_keys: ForeignKeyMap::default(),
             known: Arc::new(Known {
@@ -122,6 +128,7 @@ where
             in_run_transaction: true,
             sources: self.sources.clone(),
             installed: AtomicBool::new(self.installed.load(Ordering::Relaxed)),
+            found: self.found,
             enforcement_off: AtomicBool::new(self.enforcement_off.load(Ordering::Relaxed)),
             foreign_keys: ForeignKeyMap::default(),
             known: Arc::clone(&self.known),
@@ -131,10 +138,17 @@ where
         }
     }
 
+    /// Says what `manage_migrations` is like, for a connection that cannot be asked
+    /// (one that records, see `recorder`).
+    pub fn bookkeeping_found(mut self, found: integrity::Found) -> Self {
+        self.found = found;
+        self
+    }
+
     /// Decides what a signal during a migration that cannot be rolled back leaves
-    /// behind (see `interrupt`).
-    pub fn interruptible(mut self, interrupts: Arc<Interrupts>) -> Self {
-        self.interrupts = Some(interrupts);
+    /// behind (see `interrupt`); `url` is the database this executor's connection is to.
+    pub fn interruptible(mut self, interrupts: Arc<Interrupts>, url: &DbUrl) -> Self {
+        self.interrupts = Some((interrupts, url.clone()));
         self
     }
 
@@ -211,7 +225,7 @@ where
     async fn install(&self) -> Result<(), DbErr> {
         if !self.installed.swap(true, Ordering::Relaxed) {
             self.migrator.install(self.db).await?;
-            integrity::install(self.db).await?;
+            integrity::install(&SchemaManager::new(self.db), self.found).await?;
         }
         Ok(())
     }
@@ -349,19 +363,24 @@ where
                 Direction::Up => integrity::APPLYING,
                 Direction::Down => integrity::REVERTING,
             };
-            let _window = self.interrupts.as_ref().map(|i| i.window());
+            let _window = self.interrupts.as_ref().map(|(i, _)| i.window());
             integrity::record(self.db, name, checksum.as_deref(), marker).await?;
             let manager = SchemaManager::new(self.db);
-            match &self.interrupts {
-                Some(interrupts) => tokio::select! {
+            let ran = match &self.interrupts {
+                Some((interrupts, url)) => tokio::select! {
                     biased;
-                    ran = run_logged(migration, &manager, direction) => ran?,
+                    ran = run_logged(migration, &manager, direction) => ran,
                     signal = interrupts.signalled() => {
                         interrupts.handle();
-                        return Err(self.stopped_inside(name, direction, checksum.as_deref(), signal).await);
+                        return Err(self.stopped_inside(name, direction, checksum.as_deref(), signal, url).await);
                     }
                 },
-                None => run_logged(migration, &manager, direction).await?,
+                None => run_logged(migration, &manager, direction).await,
+            };
+            if let Err(failure) = ran {
+                return Err(self
+                    .failed_inside(name, direction, checksum.as_deref(), failure)
+                    .await);
             }
             // The DDL is beyond recall, but the two bookkeeping rows change together.
             self.bookkeep_alone(name, direction, checksum.as_deref(), ms(started))
@@ -395,23 +414,19 @@ where
     /// What a signal left of a migration that cannot be rolled back: if none of its
     /// statements had been sent, nothing, and the started marker goes (unless an
     /// earlier attempt left it); else the statements sent, the last of which the
-    /// server may or may not have finished, and the marker stays.
+    /// server may or may not have finished, and the marker stays and keeps them.
     async fn stopped_inside(
         &self,
         name: &str,
         direction: Direction,
         checksum: Option<&str>,
         signal: interrupt::Signal,
+        url: &DbUrl,
     ) -> Failure {
         let sent = statement_log::take();
-        let retried = self.interrupted_before.contains(name);
-        if sent.is_empty() && !retried {
+        if sent.is_empty() && !self.interrupted_before.contains(name) {
             // Nothing was sent, so the connection is idle and can clear the marker.
-            let cleared = match direction {
-                Direction::Up => integrity::forget(self.db, name).await,
-                Direction::Down => integrity::record(self.db, name, checksum, 0).await,
-            };
-            let left = match cleared {
+            let left = match self.clear_marker(name, direction, checksum).await {
                 Ok(()) => format!(
                     "{name} had not started: none of it ran, and it is not marked as started"
                 ),
@@ -421,15 +436,72 @@ where
             };
             return Failure::Interrupted(Interrupted { signal, left });
         }
-        let mut left = format!(
+        // The run's connection may still be inside the last statement: note them on
+        // a connection of their own, and do not wait long for it.
+        let noted = tokio::time::timeout(NOTE_TIMEOUT, async {
+            let db = url.connect().await.map_err(|e| e.to_string())?;
+            let noted = integrity::note_sent(&db, name, &sent).await;
+            let _ = db.close().await;
+            noted.map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {}s", NOTE_TIMEOUT.as_secs())));
+        let kept = match noted {
+            Ok(()) => "its marker keeps the list".to_string(),
+            Err(e) => format!("keeping the list on its marker failed ({e})"),
+        };
+        let left = format!(
             "{name} stopped part-way and stays marked as started; {} statement(s) of it had been sent \
-             (the server may not have finished the last):",
-            sent.len()
+             (the server may not have finished the last), and {kept}:{}",
+            sent.len(),
+            statement_log::numbered(&sent)
         );
-        for (i, statement) in sent.iter().enumerate() {
-            left += &format!("\n    {}. {}", i + 1, one_line(statement));
-        }
         Failure::Interrupted(Interrupted { signal, left })
+    }
+
+    /// A migration that cannot be rolled back failed: the connection is idle again, so
+    /// the marker goes if none of it ran (and no earlier attempt left it), or else
+    /// keeps the statements that were sent.
+    async fn failed_inside(
+        &self,
+        name: &str,
+        direction: Direction,
+        checksum: Option<&str>,
+        failure: Failure,
+    ) -> Failure {
+        let Failure::Migration(err) = &failure else {
+            return failure;
+        };
+        let sent = statement_log::peek();
+        let ran = match err {
+            // The last statement announced is the one that failed.
+            DbErr::Exec(_) | DbErr::Query(_) => sent.len().saturating_sub(1),
+            _ => sent.len(),
+        };
+        let kept = if ran == 0 && !self.interrupted_before.contains(name) {
+            self.clear_marker(name, direction, checksum).await
+        } else {
+            integrity::note_sent(self.db, name, &sent).await
+        };
+        if let Err(e) = kept {
+            crate::ui::warn(&format!(
+                "updating the started marker of {name} failed: {e}"
+            ));
+        }
+        failure
+    }
+
+    /// Takes back the marker of a migration none of which ran.
+    async fn clear_marker(
+        &self,
+        name: &str,
+        direction: Direction,
+        checksum: Option<&str>,
+    ) -> Result<(), DbErr> {
+        match direction {
+            Direction::Up => integrity::forget(self.db, name).await,
+            Direction::Down => integrity::record(self.db, name, checksum, 0).await,
+        }
     }
 
     /// SQLite: stops enforcing foreign keys on this connection until `finish`, once
@@ -453,6 +525,9 @@ where
         Ok(())
     }
 }
+
+/// How long a stopped run tries to note on the marker what its migration had sent.
+const NOTE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether `migration` runs in a transaction on `backend`: where DDL is
 /// transactional, unless the migration opts out (as sea-orm-migration decides).
@@ -534,7 +609,10 @@ fn failure_report(
     };
     let mut out = format!("{verb} {name} failed: {err}");
     if let Some(statement) = failed {
-        out += &format!("\n  failing statement: {}", one_line(statement));
+        out += &format!(
+            "\n  failing statement: {}",
+            statement_log::one_line(statement)
+        );
     }
     if transactional {
         out += "\n  it was rolled back: nothing of it remains in the database.";
@@ -554,9 +632,7 @@ fn failure_report(
             "\n  this backend cannot roll back DDL; these {} statement(s) of it had already run and remain applied:",
             ran.len()
         );
-        for (i, statement) in ran.iter().enumerate() {
-            out += &format!("\n    {}. {}", i + 1, one_line(statement));
-        }
+        out += &statement_log::numbered(ran);
     }
     out += &match direction {
         Direction::Up => format!(
@@ -567,15 +643,6 @@ fn failure_report(
         }
     };
     out
-}
-
-/// A statement on one line, shortened past a screenful.
-fn one_line(statement: &str) -> String {
-    let flat = statement.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(400) {
-        Some((cut, _)) => format!("{} ...", &flat[..cut]),
-        None => flat,
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

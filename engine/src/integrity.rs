@@ -2,13 +2,18 @@
 //! and how long it took, in a table of our own beside it (`manage_migrations`), so
 //! sea-orm-migration's table keeps its shape and sea-orm-cli keeps working.
 //!
+//! A migration that cannot be rolled back (MySQL/MariaDB, or one that opts out of
+//! transactions) is marked before it starts; if it stops part-way the marker stays and
+//! also keeps the statements it had sent, so that whoever repairs the database later
+//! knows what to undo or complete.
+//!
 //! From it come the integrity problems `migrate` and `check` report: an applied
 //! migration whose file changed since, one whose file is gone, and pending migrations
 //! older than the newest applied one (what merging two branches produces).
 
 use crate::executor::MigrationState;
 use crate::sources::Sources;
-use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
+use sea_orm::sea_query::{Asterisk, ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
 use sha2::{Digest, Sha256};
@@ -16,6 +21,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 pub const TABLE: &str = "manage_migrations";
+/// The column of a marker's statements (JSON array of strings); added by this
+/// release, so tables made earlier gain it on the next run that changes anything.
+const SENT: &str = "statements_sent";
 
 /// `duration_ms` of a migration started on a backend without transactional DDL and
 /// not finished (killed, or failed part-way): part of it may be in the database.
@@ -41,14 +49,41 @@ pub fn checksum(text: &str) -> String {
 pub struct Record {
     pub checksum: Option<String>,
     pub duration_ms: i64,
+    /// A marker's statements: what the run that stopped had sent, in order (the last
+    /// may not have taken effect). Empty when not known (the process was killed).
+    pub statements_sent: Vec<String>,
 }
 
 async fn exec<C: ConnectionTrait, S: StatementBuilder>(db: &C, stmt: &S) -> Result<(), DbErr> {
     db.execute(stmt).await.map(|_| ())
 }
 
-/// Creates the table; `record` and `forget` expect it.
-pub async fn install<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+/// What the database's table is like, as far as `install` needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Not known: `install` asks the database.
+    Unknown,
+    /// Absent, or with every column of this release.
+    Current,
+    /// Made by an earlier release: it lacks `statements_sent`.
+    Outdated,
+}
+
+/// What `install` will find on `db`; for a recording connection (`migrate --sql`),
+/// which cannot be asked.
+pub async fn found(db: &DatabaseConnection) -> Result<Found, DbErr> {
+    let manager = SchemaManager::new(db);
+    if manager.has_table(TABLE).await? && !manager.has_column(TABLE, SENT).await? {
+        Ok(Found::Outdated)
+    } else {
+        Ok(Found::Current)
+    }
+}
+
+/// Creates the table, or adds what an earlier release's table lacks; `record`,
+/// `forget` and `note_sent` expect it.
+pub async fn install(manager: &SchemaManager<'_>, found: Found) -> Result<(), DbErr> {
+    let db = manager.get_connection();
     let stmt = Table::create()
         .table(TABLE)
         .if_not_exists()
@@ -60,8 +95,22 @@ pub async fn install<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
         )
         .col(ColumnDef::new("checksum").string_len(64).null())
         .col(ColumnDef::new("duration_ms").big_integer().not_null())
+        .col(ColumnDef::new(SENT).text().null())
         .to_owned();
-    exec(db, &stmt).await
+    exec(db, &stmt).await?;
+    let outdated = match found {
+        Found::Unknown => !manager.has_column(TABLE, SENT).await?,
+        Found::Current => false,
+        Found::Outdated => true,
+    };
+    if outdated {
+        let stmt = Table::alter()
+            .table(TABLE)
+            .add_column(ColumnDef::new(SENT).text().null())
+            .to_owned();
+        exec(db, &stmt).await?;
+    }
+    Ok(())
 }
 
 pub async fn record<C: ConnectionTrait>(
@@ -70,20 +119,38 @@ pub async fn record<C: ConnectionTrait>(
     checksum: Option<&str>,
     duration_ms: i64,
 ) -> Result<(), DbErr> {
-    // One upsert: the row may exist already (a marker, or a faked migration).
+    // One upsert: the row may exist already (a marker, or a faked migration). A new
+    // marker or a finished step forgets what an earlier stopped attempt had sent.
     let stmt = Query::insert()
         .into_table(TABLE)
-        .columns(["version", "checksum", "duration_ms"])
+        .columns(["version", "checksum", "duration_ms", SENT])
         .values_panic([
             name.into(),
             checksum.map(str::to_string).into(),
             duration_ms.into(),
+            Option::<String>::None.into(),
         ])
         .on_conflict(
             OnConflict::column("version")
-                .update_columns(["checksum", "duration_ms"])
+                .update_columns(["checksum", "duration_ms", SENT])
                 .to_owned(),
         )
+        .to_owned();
+    exec(db, &stmt).await
+}
+
+/// Keeps on `name`'s marker the statements its stopped run had sent.
+pub async fn note_sent<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    statements: &[String],
+) -> Result<(), DbErr> {
+    let json = serde_json::to_string(statements).expect("a list of strings serializes");
+    let stmt = Query::update()
+        .table(TABLE)
+        .value(SENT, json)
+        .and_where(Expr::col("version").eq(name))
+        .and_where(Expr::col("duration_ms").lt(0))
         .to_owned();
     exec(db, &stmt).await
 }
@@ -101,18 +168,27 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
     if !SchemaManager::new(db).has_table(TABLE).await? {
         return Ok(BTreeMap::new());
     }
-    let stmt = Query::select()
-        .columns(["version", "checksum", "duration_ms"])
-        .from(TABLE)
-        .to_owned();
+    // Every column: a table made by an earlier release has no `statements_sent` yet.
+    let stmt = Query::select().column(Asterisk).from(TABLE).to_owned();
     let rows = db.query_all(&stmt).await?;
     rows.iter()
         .map(|row| {
+            let duration_ms = row.try_get::<i64>("", "duration_ms")?;
+            let statements_sent = match duration_ms {
+                APPLYING | REVERTING => row
+                    .try_get::<Option<String>>("", SENT)
+                    .ok()
+                    .flatten()
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
             Ok((
                 row.try_get::<String>("", "version")?,
                 Record {
                     checksum: row.try_get::<Option<String>>("", "checksum")?,
-                    duration_ms: row.try_get::<i64>("", "duration_ms")?,
+                    duration_ms,
+                    statements_sent,
                 },
             ))
         })
@@ -142,20 +218,47 @@ pub fn not_built(states: &[MigrationState], registered: &[String]) -> Vec<String
 pub fn interrupted(records: &BTreeMap<String, Record>) -> Vec<String> {
     records
         .iter()
-        .filter_map(|(name, record)| match record.duration_ms {
-            APPLYING => Some(format!(
-                "migration {name} stopped part-way while being applied, on a backend that cannot \
-                 roll back DDL: part of it may be in the database. Undo what of it ran, then \
-                 `manage migrate --retry`; or complete it by hand, then `manage migrate {name} --fake`"
-            )),
-            REVERTING => Some(format!(
-                "migration {name} stopped part-way while being reverted, on a backend that cannot \
-                 roll back DDL: part of it may already be undone. Restore what it had undone, then \
-                 rerun the rollback with --retry"
-            )),
-            _ => None,
+        .filter_map(|(name, record)| {
+            let (what, advice) = match record.duration_ms {
+                APPLYING => (
+                    "applied",
+                    format!(
+                        "part of it may be in the database.{}\n  undo what of it ran, then \
+                         `manage migrate --retry`; or complete it by hand, then \
+                         `manage migrate {name} --fake`",
+                        what_was_sent(record)
+                    ),
+                ),
+                REVERTING => (
+                    "reverted",
+                    format!(
+                        "part of it may already be undone.{}\n  restore what it had undone, \
+                         then rerun the rollback with --retry",
+                        what_was_sent(record)
+                    ),
+                ),
+                _ => return None,
+            };
+            Some(format!(
+                "migration {name} stopped part-way while being {what}, on a backend that cannot \
+                 roll back DDL: {advice}"
+            ))
         })
         .collect()
+}
+
+/// A marker's statements as a numbered list, or why there are none.
+fn what_was_sent(record: &Record) -> String {
+    if record.statements_sent.is_empty() {
+        return "\n  which of its statements ran is not recorded (the process was killed, \
+                or the server went away)."
+            .into();
+    }
+    format!(
+        "\n  the run that stopped had sent {} statement(s) of it (the last may not have taken effect):{}",
+        record.statements_sent.len(),
+        crate::statement_log::numbered(&record.statements_sent)
+    )
 }
 
 /// Fails when a migration was left part-way, unless the user says it was repaired:

@@ -56,6 +56,24 @@ pub fn take() -> Vec<String> {
     std::mem::take(&mut captured.statements)
 }
 
+/// Statements as a numbered list for a report, one indented line each.
+pub fn numbered(statements: &[String]) -> String {
+    statements
+        .iter()
+        .enumerate()
+        .map(|(i, statement)| format!("\n    {}. {}", i + 1, one_line(statement)))
+        .collect()
+}
+
+/// A statement on one line, shortened past a screenful.
+pub fn one_line(statement: &str) -> String {
+    let flat = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(400) {
+        Some((cut, _)) => format!("{} ...", &flat[..cut]),
+        None => flat,
+    }
+}
+
 /// Makes the statement collector the process's tracing subscriber, once.
 fn install() {
     static INSTALL: Once = Once::new();

@@ -52,7 +52,7 @@ async fn run(
     let sources = ctx.sources();
     let mut executor = Executor::new(db, ctx.migrator).sources(sources.clone());
     if let Some(interrupts) = interrupts {
-        executor = executor.interruptible(Arc::clone(interrupts));
+        executor = executor.interruptible(Arc::clone(interrupts), url);
     }
     let (states, unknown) = executor.scan().await?;
     integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
@@ -79,9 +79,11 @@ async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     if args.sql {
+        let found = integrity::found(db).await?;
+        let backend = db.get_database_backend();
         print!(
             "{}",
-            sql(ctx.migrator, db.get_database_backend(), &sources, &steps).await?
+            sql(ctx.migrator, backend, found, &sources, &steps).await?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -223,13 +225,18 @@ fn steps(states: &[MigrationState], target: Option<&str>) -> Result<Vec<Step>> {
 async fn sql(
     migrator: Migrator,
     backend: DbBackend,
+    mut found: integrity::Found,
     sources: &Sources,
     steps: &[Step],
 ) -> Result<String> {
     let mut out = String::new();
     for step in steps {
         let recording = Recording::new(backend);
-        let executor = Executor::new(&recording.db, migrator).sources(sources.clone());
+        let executor = Executor::new(&recording.db, migrator)
+            .sources(sources.clone())
+            .bookkeeping_found(found);
+        // The first step's script brings the table up to date.
+        found = integrity::Found::Current;
         match step {
             Step::Apply(name) => {
                 executor.apply(name).await?;

@@ -46,7 +46,7 @@ async fn run(
 ) -> Result<ExitCode> {
     let mut executor = Executor::new(db, ctx.migrator).sources(ctx.sources());
     if let Some(interrupts) = interrupts {
-        executor = executor.interruptible(Arc::clone(interrupts));
+        executor = executor.interruptible(Arc::clone(interrupts), url);
     }
     let (states, unknown) = executor.scan().await?;
     integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
