@@ -1,77 +1,11 @@
-//! Compiles the project's migration sources and snapshot into the binary, so that the
-//! release binary alone (a slim container image holds nothing else) can migrate, report
-//! and roll back: a migration's checksum, the tables it touches and the schema `check`
-//! compares the database with all come from these copies when the project is absent.
-
-use std::fmt::Write;
-use std::path::{Path, PathBuf};
-use std::{env, fs};
+//! Finds the entities of `models/` and compiles the migrations of `migrations/` into
+//! the binary (see manage-build).
 
 fn main() {
-    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let src = root.join("migrations/src");
-    let schema = root.join("migrations/schema");
-    // A new or removed file changes its directory's mtime; `include_str!` makes the
-    // compiler track each file's contents. A directory not there yet is watched
-    // through its parent: cargo would rerun this script on every build for a path
-    // that does not exist.
-    for dir in [&src, &schema.join("tables"), &schema.join("enums")] {
-        let watched = dir.ancestors().find(|d| d.is_dir()).unwrap_or(&root);
-        println!("cargo:rerun-if-changed={}", watched.display());
-    }
-
-    let mut out = String::from("/// Every migration file of migrations/src, by name.\n");
-    out += "static MIGRATION_SOURCES: &[(&str, &str)] = &[\n";
-    for path in files(&src, "rs") {
-        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if is_migration_name(&stem) {
-            writeln!(
-                out,
-                "    ({stem:?}, include_str!({:?})),",
-                path.display().to_string()
-            )
-            .unwrap();
-        }
-    }
-    out += "];\n\n/// Every snapshot file, by its path under migrations/schema.\n";
-    out += "static SNAPSHOT: &[(&str, &str)] = &[\n";
-    for sub in ["tables", "enums"] {
-        for path in files(&schema.join(sub), "json") {
-            let name = path.file_name().unwrap().to_string_lossy();
-            writeln!(
-                out,
-                "    (\"{sub}/{name}\", include_str!({:?})),",
-                path.display().to_string()
-            )
-            .unwrap();
-        }
-    }
-    out += "];\n";
-    fs::write(
-        Path::new(&env::var("OUT_DIR").unwrap()).join("compiled_in.rs"),
-        out,
-    )
-    .unwrap();
-}
-
-/// The files of `dir` with extension `ext`, sorted; none when `dir` is absent.
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some(ext))
-        .collect();
-    found.sort();
-    found
-}
-
-/// `mYYYYMMDD_HHMMSS...`, as sea-orm-migration names migrations.
-fn is_migration_name(stem: &str) -> bool {
-    let b = stem.as_bytes();
-    b.len() >= 16
-        && b[0] == b'm'
-        && b[1..9].iter().all(u8::is_ascii_digit)
-        && b[9] == b'_'
-        && b[10..16].iter().all(u8::is_ascii_digit)
+    let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    manage_build::build(&manage_build::Layout {
+        entity_crate: "models".into(),
+        entity_root: root.join("models/src/lib.rs"),
+        migrations: root.join("migrations"),
+    });
 }

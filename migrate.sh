@@ -20,7 +20,7 @@ if [[ -z "${MANAGE_BIN:-}" && -x "$release" ]]; then
     if command -v cargo >/dev/null 2>&1; then
         export MANAGE_PROFILE=release
     else
-        newer="$(find Cargo.toml Cargo.lock build.rs src engine models migrations/src migrations/schema \
+        newer="$(find Cargo.toml Cargo.lock build.rs src engine build-support models migrations/src migrations/schema \
             -newer "$release" -print -quit 2>/dev/null || true)"
         if [[ -n "$newer" ]]; then
             echo "migrate.sh: $release is older than $newer and there is no cargo to rebuild it;" \

@@ -1044,3 +1044,151 @@ fn round_trip_on_every_backend() {
     }
     assert!(ran >= 1, "no backend ran");
 }
+
+/// Entities laid out as real projects lay them out: sea-orm-cli's `mod.rs` and
+/// `prelude.rs`, a nested directory, two entities in one file, a private module
+/// re-exported with `pub use`, and both entity formats.
+const LAYOUT: &[(&str, &str)] = &[
+    (
+        "lib.rs",
+        "pub mod entity;\nmod hidden;\npub use hidden::*;\n",
+    ),
+    (
+        "entity/mod.rs",
+        "pub mod prelude;\npub mod shop;\npub mod two;\n",
+    ),
+    (
+        "entity/prelude.rs",
+        "pub use super::shop::customer::Entity as Customer;\n",
+    ),
+    ("entity/shop.rs", "pub mod customer;\n"),
+    (
+        "entity/shop/customer.rs",
+        r#"use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "customer")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub email: String,
+    #[sea_orm(has_many)]
+    pub purchases: HasMany<crate::entity::two::purchase::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#,
+    ),
+    (
+        "entity/two.rs",
+        r#"pub mod purchase {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "purchase")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(indexed)]
+        pub customer_id: i32,
+        #[sea_orm(belongs_to, from = "customer_id", to = "id", on_delete = "Cascade")]
+        pub customer: BelongsTo<crate::entity::shop::customer::Entity>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "note")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub body: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+"#,
+    ),
+    ("hidden.rs", "pub mod tag;\n"),
+    (
+        "hidden/tag.rs",
+        r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tag")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#,
+    ),
+];
+
+#[test]
+fn entities_in_any_module_layout_round_trip() {
+    let s = Scenario::new("layout");
+    let models = s.path("models/src");
+    std::fs::remove_dir_all(&models).unwrap();
+    for (file, text) in LAYOUT {
+        let path = models.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    s.build();
+    let out = s.manage(&["makemigrations", "-m", "layout"]).ok();
+    assert!(
+        out.stdout.contains("Created migrations/src/"),
+        "{}",
+        out.stdout
+    );
+    let tables: Vec<String> = {
+        let out = s.manage(&["schema", "--from", "models"]).ok();
+        let schema: Schema = serde_json::from_str(&out.stdout).unwrap();
+        schema.tables.keys().cloned().collect()
+    };
+    assert_eq!(tables, ["customer", "note", "purchase", "tag"]);
+    s.build();
+    for backend in ALL {
+        let Some(t) = TestDb::create(backend, "layout") else {
+            continue;
+        };
+        let url = t.url.as_str();
+        s.manage(&["--database-url", url, "migrate"]).ok();
+        s.manage(&["--database-url", url, "check"]).ok();
+        s.manage(&["--database-url", url, "rollback", "--yes"]).ok();
+        assert_schema(&s, url, backend, &Schema::default(), "after the rollback");
+    }
+
+    // An entity module the build cannot follow is an error naming it, not a table
+    // that looks dropped.
+    let lib = models.join("lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(
+        &lib,
+        text.replace("mod hidden;", "#[cfg(not(test))]\nmod hidden;"),
+    )
+    .unwrap();
+    s.build();
+    let out = s.manage(&["makemigrations", "--check"]).expect(1);
+    assert!(
+        out.stderr
+            .contains("did not find: layout_models::hidden::tag"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,8 +1,10 @@
 //! Reads SeaORM entities into the normalized [`Schema`].
 //!
-//! The models crate lists its entities with `register_entities!(registry)`, which calls
-//! [`Entities::add`] once per entity type. Everything is read from SeaORM's own metadata,
-//! so the schema is exactly what `Schema::create_table_from_entity` would build.
+//! The binary's build script (manage-build) finds every entity module of the entity
+//! crate and hands each `Entity` type to [`Entities::add`]. Everything is read from
+//! SeaORM's own metadata, so the schema is exactly what
+//! `Schema::create_table_from_entity` would build; and SeaORM's entity registry, which
+//! every `DeriveEntityModel` joins, confirms that no entity of the crate was left out.
 
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
 use sea_orm::sea_query::{self, ForeignKeyAction, Keyword, StringLen, Value};
@@ -12,8 +14,13 @@ use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, 
 /// command needs the models: `migrate` at container start never pays for it.
 #[derive(Default)]
 pub struct Entities {
-    readers: Vec<fn() -> Parts>,
+    readers: Vec<Reader>,
+    /// The entity crate's name as SeaORM's registry spells module paths (`models`).
+    krate: Option<String>,
 }
+
+/// One entity: the path of the module defining it (`models::user`) and how to read it.
+type Reader = (&'static str, fn() -> Parts);
 
 /// What SeaORM itself builds from one entity. Everything per-entity type stays in
 /// [`Entities::add`], kept this small because it is compiled once per entity into
@@ -26,8 +33,21 @@ struct Parts {
 }
 
 impl Entities {
+    /// The entities of the crate named `krate` (as in its Cargo.toml): every entity
+    /// SeaORM registers under that name must then be added.
+    pub fn of_crate(krate: &str) -> Entities {
+        Entities {
+            readers: Vec::new(),
+            krate: Some(krate.replace('-', "_")),
+        }
+    }
+
     pub fn add<E: EntityTrait>(&mut self, _entity: E) {
-        self.readers.push(|| {
+        // The path of the module that defines `Entity`, as `module_path!()` gives it
+        // there: what SeaORM's registry records.
+        let type_path = std::any::type_name::<E>();
+        let module = type_path.strip_suffix("::Entity").unwrap_or(type_path);
+        self.readers.push((module, || {
             // The backend only matters for how SeaORM spells enum columns: SQLite's
             // keeps the abstract enum type, which is what the model records.
             let builder = sea_orm::Schema::new(DbBackend::Sqlite);
@@ -39,13 +59,44 @@ impl Entities {
                     .collect(),
                 auto_increment: E::PrimaryKey::auto_increment(),
             }
-        });
+        }));
+    }
+
+    /// Entities of the crate that SeaORM's registry has and this list lacks: a module
+    /// the build script could not see (behind `#[cfg]`, made by a macro).
+    fn unread(&self) -> Vec<&'static str> {
+        let Some(krate) = &self.krate else {
+            return Vec::new();
+        };
+        let read: std::collections::HashSet<&str> = self.readers.iter().map(|(m, _)| *m).collect();
+        let mut missing: Vec<&'static str> = inventory::iter::<sea_orm::EntityRegistry>()
+            .map(|entry| entry.module_path)
+            .filter(|module| {
+                module
+                    .strip_prefix(krate.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+            })
+            .filter(|module| !read.contains(module))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing
     }
 
     /// The models' schema; an error when two entities claim one table.
     pub fn schema(&self) -> anyhow::Result<Schema> {
+        let unread = self.unread();
+        if !unread.is_empty() {
+            anyhow::bail!(
+                "SeaORM registers entities that manage's build did not find: {} (in a module \
+                 behind #[cfg] or made by a macro, which the build cannot follow); without \
+                 them the models would look as if those tables were dropped. Declare the \
+                 module with a plain `pub mod`",
+                unread.join(", ")
+            );
+        }
         let mut schema = Schema::default();
-        for read in &self.readers {
+        for (_, read) in &self.readers {
             let table = table_from_parts(read(), &mut schema);
             if schema.tables.contains_key(&table.name) {
                 anyhow::bail!(

@@ -137,7 +137,13 @@ def manage_apply(n, root):
     for i in range(n):
         (models / f"{table(i)}.rs").write_text(manage_entity(i))
         (migrations / f"{migration_name(i)}.rs").write_text(manage_migration(i))
+    (models / "lib.rs").write_text(models_lib(n))
     (migrations / "lib.rs").write_text(manage_lib(n))
+
+
+def models_lib(n):
+    """The models crate's root: one public module per entity."""
+    return "".join(f"pub mod {table(i)};\n" for i in range(n))
 
 
 # --- stock sea-orm-migration: the same files, its own command line --------------

@@ -9,6 +9,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The module an entity file of models/src is (`user.rs` is `user`).
+fn module_of(file: &str) -> &str {
+    file.strip_suffix(".rs").unwrap_or(file)
+}
+
 pub struct Scenario {
     pub dir: PathBuf,
     pub bin: PathBuf,
@@ -35,10 +40,12 @@ impl Scenario {
         let bin_name = format!("manage-{label}");
         let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
         let engine = repo.join("engine").display().to_string();
+        let build_support = repo.join("build-support").display().to_string();
         let main = repo.join("src/main.rs").display().to_string();
         let edits = [
             (
-                "members = [\".\", \"engine\", \"models\", \"migrations\"]".to_string(),
+                "members = [\".\", \"engine\", \"build-support\", \"models\", \"migrations\"]"
+                    .to_string(),
                 "members = [\".\", \"models\", \"migrations\"]".to_string(),
             ),
             ("name = \"manage\"".into(), format!("name = \"{bin_name}\"")),
@@ -48,6 +55,10 @@ impl Scenario {
             ),
             // The repository's engine package itself: its build is shared, not redone.
             ("path = \"engine\"".into(), format!("path = {engine:?}")),
+            (
+                "path = \"build-support\"".into(),
+                format!("path = {build_support:?}"),
+            ),
             (
                 "models = { path = \"models\" }".into(),
                 format!("models = {{ path = \"models\", package = \"{label}-models\" }}"),
@@ -72,7 +83,6 @@ impl Scenario {
         });
         fs::write(dir.join("Cargo.toml"), manifest).unwrap();
         fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        fs::copy(repo.join("models/build.rs"), dir.join("models/build.rs")).unwrap();
         // The binary's own build script: it compiles the migrations' sources in.
         fs::copy(repo.join("build.rs"), dir.join("build.rs")).unwrap();
         // The scenario's crates need names of their own: cargo names the artifacts of
@@ -100,16 +110,34 @@ impl Scenario {
         Scenario { dir, bin }
     }
 
+    /// Writes an entity file, declaring its module in the models' lib.rs if new.
     pub fn write_model(&self, file: &str, source: &str) {
-        fs::write(self.dir.join("models/src").join(file), source).unwrap();
+        let path = self.dir.join("models/src").join(file);
+        if !path.exists() {
+            let lib = self.dir.join("models/src/lib.rs");
+            let mut text = fs::read_to_string(&lib).unwrap();
+            text += &format!("pub mod {};\n", module_of(file));
+            fs::write(&lib, text).unwrap();
+        }
+        fs::write(path, source).unwrap();
     }
 
     pub fn read_model(&self, file: &str) -> String {
         fs::read_to_string(self.dir.join("models/src").join(file)).unwrap()
     }
 
+    /// Removes an entity file and its module declaration.
     pub fn remove_model(&self, file: &str) {
         fs::remove_file(self.dir.join("models/src").join(file)).unwrap();
+        let lib = self.dir.join("models/src/lib.rs");
+        let declaration = format!("pub mod {};", module_of(file));
+        let text: String = fs::read_to_string(&lib)
+            .unwrap()
+            .lines()
+            .filter(|line| line.trim() != declaration)
+            .map(|line| format!("{line}\n"))
+            .collect();
+        fs::write(&lib, text).unwrap();
     }
 
     /// Compiles the scenario's binary with its current models and migrations.
