@@ -528,6 +528,23 @@ fn adopting_an_existing_project_reads_the_snapshot_from_the_database() {
         .expect(1);
         assert!(refused.stderr.contains("--adopt"), "{}", refused.stderr);
         assert_eq!(files(dir.path()), before);
+        // check says the same, once, instead of calling every table a difference.
+        let checked = manage(
+            dir.path(),
+            &["--database-url", url, "check", "--format", "json"],
+        )
+        .expect(1);
+        let problems: serde_json::Value = serde_json::from_str(&checked.stdout).unwrap();
+        let problems: Vec<&str> = problems["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .collect();
+        let count = |needle: &str| problems.iter().filter(|p| p.contains(needle)).count();
+        assert_eq!(count("makemigrations --adopt"), 1, "{problems:#?}");
+        assert_eq!(count("database differs"), 0, "{problems:#?}");
+        assert_eq!(count("models have a change"), 0, "{problems:#?}");
 
         let out = manage(
             dir.path(),

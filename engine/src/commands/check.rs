@@ -12,21 +12,34 @@ use std::process::ExitCode;
 
 pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
     let project = &ctx.project;
-    let snapshot = ctx.snapshot()?;
     let mut problems = Vec::new();
+    // Migrations but no snapshot (a project that has just added manage): the models
+    // and the database have nothing to be compared with, and one problem says why.
+    let unadopted = project.on_disk && super::adopt::needed(project)?;
+    if unadopted {
+        problems.push(
+            "migrations/schema does not exist, so the models and the database cannot be \
+             checked against the migrations: run `manage makemigrations --adopt` to create \
+             it from the migrated database"
+                .to_string(),
+        );
+    }
+    let snapshot = ctx.snapshot()?;
 
     // The checks of sources; the binary alone has only the database-side ones, and
     // compares the database with the snapshot it was built with.
     if project.on_disk {
-        let mut answers = super::questions::Answers::for_check(&[])?;
-        match diff::diff(&snapshot, &ctx.entities.schema()?, &mut answers) {
-            Ok(ops) if !ops.is_empty() => problems.extend(
-                ops.iter()
-                    .flat_map(|op| op.describe())
-                    .map(|line| format!("models have a change with no migration: {line}")),
-            ),
-            Ok(_) => {}
-            Err(e) => problems.push(format!("models have a change with no migration: {e}")),
+        if !unadopted {
+            let mut answers = super::questions::Answers::for_check(&[])?;
+            match diff::diff(&snapshot, &ctx.entities.schema()?, &mut answers) {
+                Ok(ops) if !ops.is_empty() => problems.extend(
+                    ops.iter()
+                        .flat_map(|op| op.describe())
+                        .map(|line| format!("models have a change with no migration: {line}")),
+                ),
+                Ok(_) => {}
+                Err(e) => problems.push(format!("models have a change with no migration: {e}")),
+            }
         }
         let registered = project.registered_migrations()?;
         let files = project.migration_files()?;
@@ -69,7 +82,9 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         .filter(|s| s.applied_at.is_none())
         .map(|s| s.name.as_str())
         .collect();
-    if pending.is_empty() {
+    if unadopted {
+        // Nothing to compare the database with.
+    } else if pending.is_empty() {
         let discovery = ctx.db_url()?.connect_for_discovery().await?;
         let live = database_schema(ctx, &discovery).await?;
         for d in compare::differences(&snapshot, &live, db.get_database_backend()) {
