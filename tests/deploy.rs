@@ -196,6 +196,7 @@ fn built_project(label: &str) -> Scenario {
     let project = manage::project::Project {
         root: scenario.root().to_path_buf(),
         on_disk: true,
+        layout: manage::Layout::conventional(""),
     };
     let lib = project.register(seed).unwrap();
     fs::write(scenario.path("migrations/src/lib.rs"), lib).unwrap();

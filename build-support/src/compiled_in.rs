@@ -7,9 +7,8 @@ use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Writes `MIGRATION_SOURCES` and `SNAPSHOT` for the migration crate in `migrations`
-/// into `dest`.
-pub fn write(migrations: &Path, dest: &Path) {
+/// `MIGRATION_SOURCES` and `SNAPSHOT` for the migration crate in `migrations`, as Rust.
+pub fn render(migrations: &Path) -> String {
     let src = migrations.join("src");
     let schema = migrations.join("schema");
     // A new or removed file changes its directory's mtime; `include_str!` makes the
@@ -48,7 +47,7 @@ pub fn write(migrations: &Path, dest: &Path) {
         }
     }
     out += "];\n";
-    fs::write(dest, out).expect("write compiled_in.rs");
+    out
 }
 
 /// The files of `dir` with extension `ext`, sorted; none when `dir` is absent.

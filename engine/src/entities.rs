@@ -96,11 +96,12 @@ impl Entities {
             );
         }
         let mut schema = Schema::default();
-        for (_, read) in &self.readers {
+        let mut defined_in = std::collections::HashMap::new();
+        for (module, read) in &self.readers {
             let table = table_from_parts(read(), &mut schema);
-            if schema.tables.contains_key(&table.name) {
+            if let Some(first) = defined_in.insert(table.name.clone(), *module) {
                 anyhow::bail!(
-                    "two entities in models/ use the table name `{}`",
+                    "two entities use the table name `{}`: {first} and {module}",
                     table.name
                 );
             }

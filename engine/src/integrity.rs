@@ -198,14 +198,14 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
 /// Migrations that migrations/src/lib.rs registers but this binary was not built
 /// with: it predates them (`makemigrations` ran, no rebuild followed) or was built
 /// from another project. Left unsaid, `migrate` would call the database up to date.
-pub fn not_built(states: &[MigrationState], registered: &[String]) -> Vec<String> {
+pub fn not_built(states: &[MigrationState], registered: &[String], lib: &str) -> Vec<String> {
     let built: HashSet<&str> = states.iter().map(|s| s.name.as_str()).collect();
     registered
         .iter()
         .filter(|name| !built.contains(name.as_str()))
         .map(|name| {
             format!(
-                "migration {name} is registered in migrations/src/lib.rs but this binary was built without it: \
+                "migration {name} is registered in {lib} but this binary was built without it: \
                  rebuild (`./manage` does) to apply it"
             )
         })

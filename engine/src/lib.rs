@@ -33,11 +33,11 @@ mod statement_log;
 mod ui;
 
 pub use entities::Entities;
+pub use project::Layout;
 pub use sources::CompiledIn;
 
 use clap::Parser;
 use sea_orm_migration::MigratorTrait;
-use std::path::Path;
 use std::process::ExitCode;
 
 /// What a command needs to know about the project it runs in.
@@ -75,10 +75,35 @@ impl Context {
 
 /// Parses the command line and runs it. `compiled_in` is the binary's copy of the
 /// migrations' sources and the snapshot, for when it runs without the project;
-/// `root` is where the binary was built from, used when the working directory is
-/// outside any project.
-pub fn run<M: MigratorTrait>(entities: Entities, compiled_in: CompiledIn, root: &Path) -> ExitCode {
-    run_with(entities, migrator::Migrator::of::<M>(), compiled_in, root)
+/// `layout` is where the project's crates are, and where the binary was built from
+/// (used when the working directory is outside any project).
+pub fn run<M: MigratorTrait>(
+    entities: Entities,
+    compiled_in: CompiledIn,
+    layout: Layout,
+) -> ExitCode {
+    run_with(entities, migrator::Migrator::of::<M>(), compiled_in, layout)
+}
+
+/// The `main` of a project's `manage` binary, whose build script is
+/// `manage_build::build()`: it hands the engine what that script found and compiled
+/// in (the entities, the migrator, the migrations' sources and snapshot, the layout).
+#[macro_export]
+macro_rules! main {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/manage.rs"));
+
+        fn main() -> std::process::ExitCode {
+            $crate::run::<Migrator>(
+                entities(),
+                $crate::CompiledIn {
+                    migrations: MIGRATION_SOURCES,
+                    snapshot: SNAPSHOT,
+                },
+                LAYOUT,
+            )
+        }
+    };
 }
 
 /// Everything `run` does, kept out of the generic function so that none of it is
@@ -87,7 +112,7 @@ fn run_with(
     entities: Entities,
     migrator: migrator::Migrator,
     compiled_in: CompiledIn,
-    root: &Path,
+    layout: Layout,
 ) -> ExitCode {
     let cli = cli::Cli::parse();
     if let cli::Command::Completions(args) = &cli.command {
@@ -96,7 +121,7 @@ fn run_with(
     }
     let outcome = (|| {
         let cwd = std::env::current_dir()?;
-        let project = project::Project::find(&cwd, root);
+        let project = project::Project::find(&cwd, layout);
         project.recover()?;
         let ctx = Context {
             project,

@@ -15,6 +15,30 @@ pub struct Project {
     /// alone in an image) `root` is the working directory, and everything that
     /// reads sources reads the copy compiled into the binary.
     pub on_disk: bool,
+    pub layout: Layout,
+}
+
+/// Where the project's crates are, as the binary's build found them (manage-build
+/// reads `[package.metadata.manage]`, else the conventional places).
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// The project's root when the binary was built.
+    pub root: &'static str,
+    /// The entity crate's directory, relative to the root, `/`-separated.
+    pub entities: &'static str,
+    /// The migration crate's directory, likewise.
+    pub migrations: &'static str,
+}
+
+impl Layout {
+    /// This repository's layout, rooted at `root`.
+    pub const fn conventional(root: &'static str) -> Layout {
+        Layout {
+            root,
+            entities: "models",
+            migrations: "migrations",
+        }
+    }
 }
 
 /// A migration's name: `m`, date, time, then what a Rust identifier may hold. Spelled
@@ -43,43 +67,55 @@ pub fn is_migration_name(name: &str) -> bool {
 }
 
 impl Project {
-    /// The project whose `migrations/src/lib.rs` is in `start` or above it, else the
-    /// one the binary was built from (`fallback`), else none: the binary runs alone
-    /// from `start`.
-    pub fn find(start: &Path, fallback: &Path) -> Project {
-        let on_disk = |dir: &Path| Project {
-            root: dir.to_path_buf(),
-            on_disk: true,
+    /// The project laid out as `layout` says whose migration crate is in `start` or
+    /// above it, else the one the binary was built from, else none: the binary runs
+    /// alone from `start`.
+    pub fn find(start: &Path, layout: Layout) -> Project {
+        let has_sources = |dir: &Path| {
+            dir.join(layout.migrations).join("src/lib.rs").is_file()
+                && dir.join(layout.entities).is_dir()
         };
-        for dir in start.ancestors() {
-            if dir.join("migrations/src/lib.rs").is_file() && dir.join("models").is_dir() {
-                return on_disk(dir);
-            }
+        let at = |root: &Path, on_disk: bool| Project {
+            root: root.to_path_buf(),
+            on_disk,
+            layout,
+        };
+        if let Some(dir) = start.ancestors().find(|dir| has_sources(dir)) {
+            return at(dir, true);
         }
-        if fallback.join("migrations/src/lib.rs").is_file() {
-            return on_disk(fallback);
+        let built_from = Path::new(layout.root);
+        if built_from
+            .join(layout.migrations)
+            .join("src/lib.rs")
+            .is_file()
+        {
+            return at(built_from, true);
         }
-        Project {
-            root: start.to_path_buf(),
-            on_disk: false,
-        }
+        at(start, false)
     }
 
     /// Fails, saying why, when `command` needs the project's sources and they are not here.
     pub fn require_sources(&self, command: &str) -> Result<()> {
         if !self.on_disk {
             bail!(
-                "{command} needs the project's sources (models/ and migrations/src/lib.rs), \
-                 and there are none in {} or a parent directory: this binary carries only its \
-                 compiled migrations. Run it in the project's checkout.",
+                "{command} needs the project's sources ({}/ and {}), and there are none in {} \
+                 or a parent directory: this binary carries only its compiled migrations. Run \
+                 it in the project's checkout.",
+                self.layout.entities,
+                self.shown(&self.lib_rs()),
                 self.root.display()
             );
         }
         Ok(())
     }
 
+    /// The migration crate's directory.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join(self.layout.migrations)
+    }
+
     pub fn migrations_src(&self) -> PathBuf {
-        self.root.join("migrations/src")
+        self.migrations_dir().join("src")
     }
 
     pub fn lib_rs(&self) -> PathBuf {
@@ -87,11 +123,26 @@ impl Project {
     }
 
     pub fn snapshot_dir(&self) -> PathBuf {
-        self.root.join("migrations/schema")
+        self.migrations_dir().join("schema")
     }
 
     fn journal_dir(&self) -> PathBuf {
-        self.root.join("migrations/.manage-journal")
+        self.migrations_dir().join(".manage-journal")
+    }
+
+    /// A path of the project as messages show it: relative to the root
+    /// (`migration/src/lib.rs`).
+    pub fn shown(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// A migration's file as messages show it.
+    pub fn shown_migration(&self, name: &str) -> String {
+        self.shown(&self.migrations_src().join(format!("{name}.rs")))
     }
 
     /// Names of the migrations registered in lib.rs, in order.
@@ -347,6 +398,7 @@ mod tests {
         let project = Project {
             root: dir.path().to_path_buf(),
             on_disk: true,
+            layout: Layout::conventional(""),
         };
         fs::write(project.lib_rs(), EMPTY_LIB).unwrap();
         let one = project.register("m20250101_000000_a").unwrap();
@@ -403,6 +455,7 @@ mod tests {
         Project {
             root: dir.to_path_buf(),
             on_disk: true,
+            layout: Layout::conventional(""),
         }
     }
 

@@ -66,7 +66,9 @@ impl Sources {
     /// How to say that migration `name` has no source here.
     pub fn missing(&self, name: &str) -> String {
         match self {
-            Sources::Disk(_) => format!("migrations/src/{name}.rs is missing"),
+            Sources::Disk(dir) => {
+                format!("{} is missing", dir.join(format!("{name}.rs")).display())
+            }
             Sources::CompiledIn(_) => format!("this binary carries no source of {name}"),
         }
     }

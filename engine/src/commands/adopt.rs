@@ -9,7 +9,7 @@ use crate::{Context, introspect, ui};
 use anyhow::{Result, bail};
 
 /// Whether this project needs a snapshot before it can diff: it has migrations but
-/// no `migrations/schema`.
+/// no snapshot directory.
 pub fn needed(project: &Project) -> Result<bool> {
     Ok(!project.snapshot_dir().exists() && !project.registered_migrations()?.is_empty())
 }
@@ -21,8 +21,9 @@ pub async fn snapshot_from_database(
     confirmed: bool,
 ) -> Result<Schema> {
     let url = ctx.db_url()?;
+    let snapshot_dir = ctx.project.shown(&ctx.project.snapshot_dir());
     let question = format!(
-        "migrations/schema does not exist. Create it from {}?",
+        "{snapshot_dir} does not exist. Create it from {}?",
         url.describe()
     );
     if !confirmed && !ui::confirm(&question, "pass --adopt to create it from the database")? {
@@ -52,7 +53,7 @@ pub async fn snapshot_from_database(
         &snapshot,
     )?)?;
     println!(
-        "Created migrations/schema from {} ({} tables)",
+        "Created {snapshot_dir} from {} ({} tables)",
         url.describe(),
         snapshot.tables.len()
     );

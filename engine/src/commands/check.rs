@@ -17,12 +17,12 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
     // and the database have nothing to be compared with, and one problem says why.
     let unadopted = project.on_disk && super::adopt::needed(project)?;
     if unadopted {
-        problems.push(
-            "migrations/schema does not exist, so the models and the database cannot be \
-             checked against the migrations: run `manage makemigrations --adopt` to create \
-             it from the migrated database"
-                .to_string(),
-        );
+        problems.push(format!(
+            "{} does not exist, so the models and the database cannot be checked against \
+             the migrations: run `manage makemigrations --adopt` to create it from the \
+             migrated database",
+            project.shown(&project.snapshot_dir())
+        ));
     }
     let snapshot = ctx.snapshot()?;
 
@@ -45,12 +45,15 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         let files = project.migration_files()?;
         for file in files.iter().filter(|f| !registered.contains(f)) {
             problems.push(format!(
-                "migrations/src/{file}.rs is not registered in migrations/src/lib.rs"
+                "{} is not registered in {}",
+                project.shown_migration(file),
+                project.shown(&project.lib_rs())
             ));
         }
         for name in registered.iter().filter(|r| !files.contains(r)) {
             problems.push(format!(
-                "migration {name} is registered but migrations/src/{name}.rs is missing"
+                "migration {name} is registered but {} is missing",
+                project.shown_migration(name)
             ));
         }
     } else if format == Format::Human {
@@ -68,6 +71,7 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         problems.extend(integrity::not_built(
             &states,
             &project.registered_migrations()?,
+            &project.shown(&project.lib_rs()),
         ));
     }
     problems.extend(integrity::interrupted(&records));

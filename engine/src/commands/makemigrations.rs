@@ -20,7 +20,8 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let snapshot = if adopt::needed(project)? {
         if args.check || args.dry_run {
             bail!(
-                "migrations/schema does not exist; run `manage makemigrations --adopt` to create it from the migrated database"
+                "{} does not exist; run `manage makemigrations --adopt` to create it from the migrated database",
+                project.shown(&project.snapshot_dir())
             );
         }
         adopt::snapshot_from_database(ctx, &models, args.adopt).await?
@@ -150,8 +151,11 @@ fn write(
     // lib.rs goes last, although the journal makes the order irrelevant to safety.
     files.push((project.lib_rs(), Some(project.register(name)?)));
     project.commit(&files)?;
-    let shown = path.strip_prefix(&project.root).unwrap_or(&path);
-    println!("{} {}", style("Created").green().bold(), shown.display());
+    println!(
+        "{} {}",
+        style("Created").green().bold(),
+        project.shown(&path)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -161,7 +165,9 @@ fn warn_about_unregistered(project: &Project) -> Result<()> {
     for file in project.migration_files()? {
         if !registered.contains(&file) {
             ui::warn(&format!(
-                "migrations/src/{file}.rs is not registered in migrations/src/lib.rs, so it never runs"
+                "{} is not registered in {}, so it never runs",
+                project.shown_migration(&file),
+                project.shown(&project.lib_rs())
             ));
         }
     }

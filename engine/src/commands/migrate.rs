@@ -59,7 +59,8 @@ async fn run(
     let steps = steps(&states, args.target.as_deref())?;
     if ctx.project.on_disk {
         let registered = ctx.project.registered_migrations()?;
-        for problem in integrity::not_built(&states, &registered) {
+        let lib = ctx.project.shown(&ctx.project.lib_rs());
+        for problem in integrity::not_built(&states, &registered, &lib) {
             ui::warn(&problem);
         }
     }

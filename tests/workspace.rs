@@ -1,0 +1,216 @@
+//! `manage` added to an existing SeaORM workspace, as the README says, on every
+//! backend: a copy of `tests/fixtures/sea-orm-cli` (sea-orm-cli's `entity/` and
+//! `migration/` crates and an app using them) gets a `manage/` crate of three small
+//! files, and then adopts the migrated database, generates a migration from an edited
+//! entity, applies it, checks, and rolls it back, while the migration crate's own
+//! `run_cli` keeps working beside it. No file of the app or its crates moves.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::db::{ALL, TestDb};
+use support::{Run, repo_root, target_dir};
+
+/// The crate the README's section adds, with this checkout's engine. Named
+/// `manage-fixture` rather than `manage` only because it shares this repository's
+/// target directory, where `target/debug/manage` is the repository's own binary.
+fn manage_crate(repo: &Path) -> [(&'static str, String); 3] {
+    [
+        (
+            "manage/Cargo.toml",
+            format!(
+                "[package]\nname = \"manage-fixture\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+                 [dependencies]\nmanage = {{ package = \"manage-engine\", path = {:?} }}\n\
+                 entity = {{ path = \"../entity\" }}\nmigration = {{ path = \"../migration\" }}\n\n\
+                 [build-dependencies]\nmanage-build = {{ path = {:?} }}\n",
+                repo.join("engine").display().to_string(),
+                repo.join("build-support").display().to_string(),
+            ),
+        ),
+        (
+            "manage/build.rs",
+            "fn main() {\n    manage_build::build();\n}\n".into(),
+        ),
+        ("manage/src/main.rs", "manage::main!();\n".into()),
+    ]
+}
+
+/// Every file under `dir` with its contents, for "nothing moved".
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A fresh copy of the fixture with manage added; the same directory every time, so
+/// that its builds are incremental.
+fn workspace() -> PathBuf {
+    let repo = repo_root();
+    let dir = target_dir().join("fixtures/sea-orm-cli");
+    let _ = fs::remove_dir_all(&dir);
+    copy_dir(&repo.join("tests/fixtures/sea-orm-cli"), &dir);
+    for (path, text) in manage_crate(&repo) {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let manifest = dir.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let members = "members = [\"app\", \"entity\", \"migration\"]";
+    assert!(text.contains(members), "the fixture's members changed");
+    fs::write(
+        &manifest,
+        text.replace(
+            members,
+            "members = [\"app\", \"entity\", \"migration\", \"manage\"]",
+        ),
+    )
+    .unwrap();
+    fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn cargo(dir: &Path, args: &[&str]) -> Run {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Run::from_output(
+        Command::new(cargo)
+            .args(args)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", target_dir())
+            .output()
+            .expect("run cargo"),
+    )
+}
+
+fn build(dir: &Path) {
+    cargo(
+        dir,
+        &["build", "--quiet", "--offline", "-p", "manage-fixture"],
+    )
+    .ok();
+}
+
+#[test]
+fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
+    let bin = target_dir().join("debug/manage-fixture");
+    let created =
+        regex::Regex::new(r"Created migration/src/(m\d{8}_\d{6}_add_fruit_price)\.rs").unwrap();
+    for backend in ALL {
+        let Some(t) = TestDb::create(backend, "workspace") else {
+            continue;
+        };
+        let url = t.url.as_str();
+        let dir = workspace();
+        let app_before = snapshot(&dir.join("app"));
+        build(&dir);
+        let manage = |args: &[&str]| {
+            let mut full = vec!["--database-url", url];
+            full.extend_from_slice(args);
+            support::run(&bin, &dir, &full)
+        };
+
+        // The database as the project's own migrations built it, then adopted.
+        manage(&["migrate"]).ok();
+        let out = manage(&["makemigrations", "--adopt", "-m", "adopt"]).ok();
+        assert!(
+            out.stdout.contains("No changes detected"),
+            "{}: {}",
+            backend.name(),
+            out.stdout
+        );
+        assert!(dir.join("migration/schema/tables/fruit.json").is_file());
+        manage(&["check"]).ok();
+
+        // An entity edit becomes a migration in the migration crate, registered in
+        // its lib.rs as sea-orm-cli writes it.
+        let fruit = dir.join("entity/src/entities/fruit.rs");
+        let text = fs::read_to_string(&fruit).unwrap();
+        fs::write(
+            &fruit,
+            text.replace(
+                "    pub cake_id: Option<i32>,\n",
+                "    pub cake_id: Option<i32>,\n    pub price: Option<i32>,\n",
+            ),
+        )
+        .unwrap();
+        build(&dir);
+        let out = manage(&["makemigrations", "-m", "add fruit price"]).ok();
+        let name = created
+            .captures(&out.stdout)
+            .unwrap_or_else(|| panic!("{}: {}", backend.name(), out.stdout))[1]
+            .to_string();
+        let lib = fs::read_to_string(dir.join("migration/src/lib.rs")).unwrap();
+        assert!(
+            lib.contains(&format!("mod {name};")) && lib.contains(&format!("{name}::Migration")),
+            "{lib}"
+        );
+        build(&dir);
+        manage(&["migrate"]).ok();
+        manage(&["check"]).ok();
+
+        // The migration crate's own command line sees what manage applied.
+        let status = cargo(
+            &dir,
+            &[
+                "run",
+                "--quiet",
+                "--offline",
+                "-p",
+                "migration",
+                "--",
+                "-u",
+                url,
+                "status",
+            ],
+        )
+        .ok();
+        assert!(
+            status.stdout.contains(&name) || status.stderr.contains(&name),
+            "{}: {}{}",
+            backend.name(),
+            status.stdout,
+            status.stderr
+        );
+
+        manage(&["rollback", "fruit", "--yes"]).ok();
+        let live = manage(&["schema", "--from", "database"]).ok();
+        let live: serde_json::Value = serde_json::from_str(&live.stdout).unwrap();
+        let columns = &live["tables"]["fruit"]["columns"];
+        assert!(
+            columns
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["name"] != "price"),
+            "{}: {columns}",
+            backend.name()
+        );
+        assert_eq!(snapshot(&dir.join("app")), app_before, "the app changed");
+    }
+}
