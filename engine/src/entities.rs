@@ -98,7 +98,21 @@ impl Entities {
         let mut schema = Schema::default();
         let mut defined_in = std::collections::HashMap::new();
         for (module, read) in &self.readers {
-            let table = table_from_parts(read(), &mut schema);
+            let parts = read();
+            if let Some(sea_query::TableRef::Table(sea_query::TableName(Some(named), table), _)) =
+                parts.create.get_table_name()
+            {
+                // Generated DDL, introspection and check all assume the default schema:
+                // going on would create the table where SeaORM's queries do not look.
+                anyhow::bail!(
+                    "entity {module} has schema_name = \"{}\" (table `{table}`): manage does not \
+                     handle database schemas yet, and would create the table unqualified where \
+                     SeaORM's queries would not find it. Remove schema_name (and use the \
+                     connection's search_path), or keep this entity out of the entity crate",
+                    named.1
+                );
+            }
+            let table = table_from_parts(parts, &mut schema);
             if let Some(first) = defined_in.insert(table.name.clone(), *module) {
                 anyhow::bail!(
                     "two entities use the table name `{}`: {first} and {module}",
@@ -310,4 +324,34 @@ fn render_expr(expr: &sea_query::Expr) -> String {
     let mut sql = String::new();
     sea_query::PostgresQueryBuilder.prepare_expr(expr, &mut sql);
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    mod shop_order {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(schema_name = "shop", table_name = "order")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    #[test]
+    fn an_entity_in_a_named_schema_is_refused_not_read_unqualified() {
+        let mut entities = super::Entities::default();
+        entities.add(shop_order::Entity);
+        let err = entities.schema().unwrap_err().to_string();
+        assert!(
+            err.contains("schema_name = \"shop\"") && err.contains("shop_order"),
+            "{err}"
+        );
+    }
 }
