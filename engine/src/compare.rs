@@ -207,15 +207,7 @@ fn project_table(t: &mut Table, backend: DbBackend) {
         if single_unique.contains(&c.name) {
             c.unique = true;
         }
-        if pk.contains(&c.name) {
-            c.nullable = false;
-            c.unique = false;
-        }
-        c.ty = project_type(&c.ty, backend);
-        c.default = c.default.take().and_then(|d| project_default(d, &c.ty));
-        if c.nullable && c.default.is_none() {
-            c.default = None;
-        }
+        project_column(c, pk.contains(&c.name), backend);
     }
     t.columns.sort_by(|a, b| a.name.cmp(&b.name));
     if backend == DbBackend::Sqlite {
@@ -224,6 +216,25 @@ fn project_table(t: &mut Table, backend: DbBackend) {
         pk.sort();
         t.primary_key = pk;
     }
+}
+
+/// A column as `backend` would store it; `in_primary_key` implies NOT NULL and unique.
+fn project_column(c: &mut Column, in_primary_key: bool, backend: DbBackend) {
+    if in_primary_key {
+        c.nullable = false;
+        c.unique = false;
+    }
+    c.ty = project_type(&c.ty, backend);
+    c.default = c.default.take().and_then(|d| project_default(d, &c.ty));
+}
+
+/// Whether `backend` stores columns `a` and `b` alike (both in the primary key, or
+/// both not).
+pub fn same_column(a: &Column, b: &Column, in_primary_key: bool, backend: DbBackend) -> bool {
+    let (mut a, mut b) = (a.clone(), b.clone());
+    project_column(&mut a, in_primary_key, backend);
+    project_column(&mut b, in_primary_key, backend);
+    a == b
 }
 
 fn project_type(ty: &ColumnType, backend: DbBackend) -> ColumnType {

@@ -170,9 +170,64 @@ impl Table {
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     }
+
+    /// Gives each index and foreign key the name its twin has in `old`: the same
+    /// columns and meaning, under another name. Migrations refer to these objects by
+    /// name, and the models can only derive names, so a database that named them its
+    /// own way (adopted, or built by hand-written migrations) keeps its names instead
+    /// of getting a migration that drops and recreates each one to rename it. An empty
+    /// name (SQLite keeps none for some foreign keys) is no name.
+    pub fn carry_names_from(&mut self, old: &Table) {
+        let mut taken: Vec<String> = Vec::new();
+        for index in &mut self.indexes {
+            if old.indexes.contains(index) {
+                continue;
+            }
+            if let Some(twin) = old.indexes.iter().find(|o| {
+                o.columns == index.columns
+                    && o.unique == index.unique
+                    && !o.name.is_empty()
+                    && !taken.contains(&o.name)
+            }) {
+                taken.push(twin.name.clone());
+                index.name = twin.name.clone();
+            }
+        }
+        let same_key = |a: &ForeignKey, b: &ForeignKey| {
+            a.columns == b.columns
+                && a.ref_table == b.ref_table
+                && a.ref_columns == b.ref_columns
+                && a.on_delete == b.on_delete
+                && a.on_update == b.on_update
+        };
+        let mut taken: Vec<String> = Vec::new();
+        for fk in &mut self.foreign_keys {
+            if old.foreign_keys.contains(fk) {
+                continue;
+            }
+            if let Some(twin) = old
+                .foreign_keys
+                .iter()
+                .find(|o| same_key(o, fk) && !o.name.is_empty() && !taken.contains(&o.name))
+            {
+                taken.push(twin.name.clone());
+                fk.name = twin.name.clone();
+            }
+        }
+        self.sort();
+    }
 }
 
 impl Schema {
+    /// [`Table::carry_names_from`] for every table `old` has too.
+    pub fn carry_names_from(&mut self, old: &Schema) {
+        for (name, table) in &mut self.tables {
+            if let Some(old) = old.tables.get(name) {
+                table.carry_names_from(old);
+            }
+        }
+    }
+
     /// Enum names used by at least one column.
     pub fn used_enums(&self) -> impl Iterator<Item = &str> {
         self.tables
@@ -297,5 +352,75 @@ impl Default {
             }
             _ => Ok(Default::String(text.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod carry_names_tests {
+    use super::*;
+
+    fn index(name: &str, columns: &[&str], unique: bool) -> Index {
+        Index {
+            name: name.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            unique,
+        }
+    }
+
+    fn fk(name: &str, column: &str) -> ForeignKey {
+        ForeignKey {
+            name: name.into(),
+            columns: vec![column.into()],
+            ref_table: "cake".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: Action::Cascade,
+            on_update: Action::default(),
+        }
+    }
+
+    fn table(indexes: Vec<Index>, foreign_keys: Vec<ForeignKey>) -> Table {
+        Table {
+            name: "fruit".into(),
+            columns: vec![],
+            primary_key: vec![],
+            indexes,
+            foreign_keys,
+        }
+    }
+
+    #[test]
+    fn twins_take_the_database_names_and_real_changes_do_not() {
+        let database = table(
+            vec![
+                index("fruit_by_name", &["name"], false),
+                index("u", &["a", "b"], true),
+            ],
+            vec![fk("fk-fruit-cake_id", "cake_id"), fk("", "other_id")],
+        );
+        let mut models = table(
+            vec![
+                index("idx-fruit-name", &["name"], false),
+                // Now unique: a real change, which keeps its own name.
+                index("idx-fruit-a-b", &["a", "b"], false),
+            ],
+            vec![fk("fk-x", "cake_id"), fk("fk-fruit-other_id", "other_id")],
+        );
+        models.carry_names_from(&database);
+        let names = |t: &Table| -> Vec<String> {
+            t.indexes
+                .iter()
+                .map(|i| i.name.clone())
+                .chain(t.foreign_keys.iter().map(|f| f.name.clone()))
+                .collect()
+        };
+        assert_eq!(
+            names(&models),
+            [
+                "fruit_by_name",
+                "idx-fruit-a-b",
+                "fk-fruit-cake_id",
+                "fk-fruit-other_id"
+            ]
+        );
     }
 }

@@ -4,7 +4,7 @@
 use crate::compare;
 use crate::executor::Executor;
 use crate::project::{self, Project};
-use crate::schema::Schema;
+use crate::schema::{Schema, Table};
 use crate::{Context, introspect, ui};
 use anyhow::{Result, bail};
 
@@ -60,23 +60,31 @@ pub async fn snapshot_from_database(
     Ok(snapshot)
 }
 
-/// The live schema, with every table the database cannot tell apart from the models'
-/// replaced by the models' own definition (which keeps names and types a backend
-/// does not store, such as enum names on MySQL). Real differences stay, so the next
-/// makemigrations writes them.
+/// The live schema, object by object as the models say it wherever the database cannot
+/// tell the two apart: a column the backend stores alike is the models' (which keeps
+/// what a backend does not store, such as abstract types and enum names on MySQL), a
+/// unique constraint the database keeps as an index is the models' column-level
+/// `unique`, and a whole table that matches is the models' table. Indexes and foreign
+/// keys keep the database's names, which later migrations refer to them by. Real
+/// differences stay, so the next makemigrations writes exactly those.
 fn reconcile(live: &Schema, models: &Schema, backend: sea_orm::DbBackend) -> Schema {
     let mut out = live.clone();
     for (name, table) in &live.tables {
         let Some(model) = models.tables.get(name) else {
             continue;
         };
-        let one = |t: &crate::schema::Table| Schema {
+        let one = |t: &Table| Schema {
             tables: [(name.clone(), t.clone())].into(),
             enums: models.enums.clone(),
         };
-        if compare::differences(&one(model), &one(table), backend).is_empty() {
-            out.tables.insert(name.clone(), model.clone());
-        }
+        let reconciled = if compare::differences(&one(model), &one(table), backend).is_empty() {
+            let mut whole = model.clone();
+            whole.carry_names_from(table);
+            whole
+        } else {
+            reconcile_table(table, model, backend)
+        };
+        out.tables.insert(name.clone(), reconciled);
     }
     for name in out.used_enums().map(str::to_string).collect::<Vec<_>>() {
         if let Some(e) = models.enums.get(&name) {
@@ -85,5 +93,44 @@ fn reconcile(live: &Schema, models: &Schema, backend: sea_orm::DbBackend) -> Sch
     }
     let used: Vec<String> = out.used_enums().map(str::to_string).collect();
     out.enums.retain(|name, _| used.contains(name));
+    out
+}
+
+/// A table that differs from its model, with what does not differ taken from the model.
+fn reconcile_table(live: &Table, model: &Table, backend: sea_orm::DbBackend) -> Table {
+    let mut out = live.clone();
+    // The unique constraint of `.unique_key()`, which the database reports as a unique
+    // index under the name it gives a column's constraint, is the models' `unique`.
+    let mut unique_columns = Vec::new();
+    out.indexes.retain(|index| {
+        let [column] = index.columns.as_slice() else {
+            return true;
+        };
+        let declared_on_column = model.column(column).is_some_and(|c| c.unique);
+        let default_name = match backend {
+            sea_orm::DbBackend::Postgres => index.name == format!("{}_{column}_key", live.name),
+            sea_orm::DbBackend::MySql => index.name == *column,
+            // Rebuilt, never altered in place: names do not matter.
+            _ => true,
+        };
+        if index.unique && declared_on_column && default_name {
+            unique_columns.push(column.clone());
+            return false;
+        }
+        true
+    });
+    for column in &mut out.columns {
+        if unique_columns.contains(&column.name) {
+            column.unique = true;
+        }
+        let Some(declared) = model.column(&column.name) else {
+            continue;
+        };
+        let in_pk = live.primary_key.contains(&column.name);
+        if compare::same_column(column, declared, in_pk, backend) {
+            *column = declared.clone();
+        }
+    }
+    out.sort();
     out
 }

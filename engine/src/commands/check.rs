@@ -31,7 +31,9 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
     if project.on_disk {
         if !unadopted {
             let mut answers = super::questions::Answers::for_check(&[])?;
-            match diff::diff(&snapshot, &ctx.entities.schema()?, &mut answers) {
+            let mut models = ctx.entities.schema()?;
+            models.carry_names_from(&snapshot);
+            match diff::diff(&snapshot, &models, &mut answers) {
                 Ok(ops) if !ops.is_empty() => problems.extend(
                     ops.iter()
                         .flat_map(|op| op.describe())

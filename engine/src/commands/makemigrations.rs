@@ -28,6 +28,10 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     } else {
         project.read_snapshot()?
     };
+    // The database's names for indexes and foreign keys the models derive their own
+    // names for (see `Table::carry_names_from`).
+    let mut models = models;
+    models.carry_names_from(&snapshot);
 
     if args.empty {
         let message = message(args)?;
