@@ -116,6 +116,13 @@ fn build(dir: &Path) {
     .ok();
 }
 
+/// Downloads what the fixture needs beyond this repository's own build (the migration
+/// crate's `run_cli` needs sea-orm-migration's command line); a no-op once cached, and
+/// harmless offline, where the builds then say what is missing.
+fn fetch(dir: &Path) {
+    let _ = cargo(dir, &["fetch", "--quiet"]);
+}
+
 #[test]
 fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
     let bin = target_dir().join("debug/manage-fixture");
@@ -128,6 +135,7 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
         let url = t.url.as_str();
         let dir = workspace();
         let app_before = snapshot(&dir.join("app"));
+        fetch(&dir);
         build(&dir);
         let manage = |args: &[&str]| {
             let mut full = vec!["--database-url", url];
