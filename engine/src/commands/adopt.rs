@@ -131,6 +131,104 @@ fn reconcile_table(live: &Table, model: &Table, backend: sea_orm::DbBackend) -> 
             *column = declared.clone();
         }
     }
+    // SQLite keeps no names for foreign keys: an empty one would be written into later
+    // migrations (`DROP CONSTRAINT ""`, which fails on every other backend). Such a key
+    // takes its model twin's name, or the name SeaORM would derive.
+    let table = out.name.clone();
+    for fk in out.foreign_keys.iter_mut().filter(|f| f.name.is_empty()) {
+        fk.name = model
+            .foreign_keys
+            .iter()
+            .find(|m| {
+                m.columns == fk.columns
+                    && m.ref_table == fk.ref_table
+                    && m.ref_columns == fk.ref_columns
+            })
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| crate::schema::foreign_key_name(&table, &fk.columns, &fk.ref_table));
+    }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reconcile_table;
+    use crate::schema::{Action, Column, ColumnType, ForeignKey, Index, Table};
+    use sea_orm::DbBackend;
+
+    fn column(name: &str, ty: ColumnType, unique: bool) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable: false,
+            default: None,
+            unique,
+            auto_increment: false,
+        }
+    }
+
+    /// The model: `cake (id, name UNIQUE, description NULL)` with a key to `shop`.
+    fn model() -> Table {
+        let mut description = column("description", ColumnType::Text, false);
+        description.nullable = true;
+        Table {
+            name: "cake".into(),
+            columns: vec![
+                column("id", ColumnType::Integer, false),
+                column("name", ColumnType::String { length: None }, true),
+                column("shop_id", ColumnType::Integer, false),
+                description,
+            ],
+            primary_key: vec!["id".into()],
+            indexes: vec![],
+            foreign_keys: vec![ForeignKey {
+                name: "fk-cake-shop_id".into(),
+                columns: vec!["shop_id".into()],
+                ref_table: "shop".into(),
+                ref_columns: vec!["id".into()],
+                on_delete: Action::default(),
+                on_update: Action::default(),
+            }],
+        }
+    }
+
+    /// The database as `backend` reports the model's table without `description`.
+    fn live(backend: DbBackend, unique_index: &str, fk_name: &str) -> Table {
+        let mut t = model();
+        t.columns.pop();
+        t.columns[0].ty = ColumnType::BigInteger;
+        t.columns[1].unique = false;
+        if backend == DbBackend::MySql {
+            t.columns[1].ty = ColumnType::String { length: Some(255) };
+        }
+        t.indexes = vec![Index {
+            name: unique_index.into(),
+            columns: vec!["name".into()],
+            unique: true,
+        }];
+        t.foreign_keys[0].name = fk_name.into();
+        t
+    }
+
+    #[test]
+    fn only_the_real_difference_is_left() {
+        for (backend, index, fk) in [
+            (DbBackend::Postgres, "cake_name_key", "fk_shop"),
+            (DbBackend::MySql, "name", "fk_shop"),
+            (DbBackend::Sqlite, "sqlite_autoindex_cake_1", ""),
+        ] {
+            let got = reconcile_table(&live(backend, index, fk), &model(), backend);
+            let mut want = model();
+            want.columns.pop();
+            // Names the database has stay; SQLite's missing one is the model's.
+            want.foreign_keys[0].name = if fk.is_empty() { "fk-cake-shop_id" } else { fk }.into();
+            if backend != DbBackend::Sqlite {
+                // Only SQLite stores `integer` and `bigint` alike; elsewhere it is a
+                // real difference.
+                want.columns[0].ty = ColumnType::BigInteger;
+            }
+            assert_eq!(got, want, "{backend:?}");
+        }
+    }
 }
