@@ -57,7 +57,80 @@ pub async fn snapshot_from_database(
         url.describe(),
         snapshot.tables.len()
     );
+    for warning in database_only(&snapshot, models) {
+        ui::warn(&warning);
+    }
     Ok(snapshot)
+}
+
+/// What the database has and the entities do not declare, each with what the first
+/// migration will do about it and how to keep it: said before that migration is
+/// written, since it would otherwise drop these in silence.
+fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, table) in &snapshot.tables {
+        let Some(model) = models.tables.get(name) else {
+            out.push(format!(
+                "table {name} is in the database but no entity declares it: the first migration drops it"
+            ));
+            continue;
+        };
+        for column in &table.columns {
+            let (Some(default), Some(declared)) = (&column.default, model.column(&column.name))
+            else {
+                continue;
+            };
+            if declared.default.is_none() {
+                out.push(format!(
+                    "{name}.{} has a default in the database that its entity does not declare: the \
+                     first migration drops it; to keep it, add {} to the field and run \
+                     makemigrations again",
+                    column.name,
+                    default_attribute(default)
+                ));
+            }
+        }
+        for index in &table.indexes {
+            let declared = model
+                .indexes
+                .iter()
+                .any(|m| m.columns == index.columns && m.unique == index.unique)
+                || (index.unique
+                    && index.columns.len() == 1
+                    && model.column(&index.columns[0]).is_some_and(|c| c.unique));
+            if !declared {
+                out.push(format!(
+                    "{} {} on {name} ({}) is in the database but no entity declares it: the first \
+                     migration drops it (a partial or expression index cannot be declared on an \
+                     entity: remove the drop from the migration to keep it)",
+                    if index.unique {
+                        "unique index"
+                    } else {
+                        "index"
+                    },
+                    index.name,
+                    index.columns.join(", ")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The entity attribute that declares `default`.
+fn default_attribute(default: &crate::schema::Default) -> String {
+    use crate::schema::Default as D;
+    match default {
+        D::Bool(b) => format!("#[sea_orm(default_value = {b})]"),
+        D::Int(n) => format!("#[sea_orm(default_value = {n})]"),
+        D::Float(f) => format!("#[sea_orm(default_value = {f})]"),
+        D::String(text) => format!("#[sea_orm(default_value = {text:?})]"),
+        D::CurrentTimestamp => "#[sea_orm(default_expr = \"Expr::current_timestamp()\")]".into(),
+        D::Expr(sql) => format!(
+            "#[sea_orm(default_expr = {:?})]",
+            format!("Expr::cust({sql:?})")
+        ),
+    }
 }
 
 /// The live schema, object by object as the models say it wherever the database cannot
@@ -209,6 +282,37 @@ mod tests {
         }];
         t.foreign_keys[0].name = fk_name.into();
         t
+    }
+
+    #[test]
+    fn what_only_the_database_has_is_said_with_the_attribute_that_keeps_it() {
+        let mut database = model();
+        database.columns[2].default = Some(crate::schema::Default::Int(7));
+        database.indexes.push(Index {
+            name: "cake_recent".into(),
+            columns: vec!["shop_id".into()],
+            unique: false,
+        });
+        let snapshot = crate::schema::Schema {
+            tables: [
+                ("cake".to_string(), database),
+                ("legacy".to_string(), model()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        let models = crate::schema::Schema {
+            tables: [("cake".to_string(), model())].into(),
+            ..Default::default()
+        };
+        let said = super::database_only(&snapshot, &models);
+        assert_eq!(said.len(), 3, "{said:#?}");
+        assert!(
+            said[0].contains("cake.shop_id has a default")
+                && said[0].contains("#[sea_orm(default_value = 7)]")
+        );
+        assert!(said[1].contains("index cake_recent on cake (shop_id)"));
+        assert!(said[2].starts_with("table legacy is in the database but no entity"));
     }
 
     #[test]
