@@ -37,16 +37,7 @@ pub struct Crate {
 impl Layout {
     /// A crate's directory relative to [`Layout::root`], with `/` between parts.
     pub fn relative(&self, dir: &Path) -> String {
-        let rel = dir.strip_prefix(&self.root).unwrap_or(dir);
-        let parts: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        if parts.is_empty() {
-            ".".into()
-        } else {
-            parts.join("/")
-        }
+        relative_path(&self.root, dir)
     }
 }
 

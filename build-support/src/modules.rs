@@ -167,7 +167,10 @@ impl Reader {
         name: &str,
         attrs: &[Attribute],
     ) -> Result<(PathBuf, PathBuf), Error> {
-        self.watched.push(dir.to_path_buf());
+        // A new `name.rs` beside the others changes this directory; watch it once.
+        if !self.watched.iter().any(|w| w == dir) {
+            self.watched.push(dir.to_path_buf());
+        }
         if let Some(explicit) = path_attribute(attrs) {
             // Like a `mod.rs`, a file named by `#[path]` keeps its children beside it.
             let file = dir.join(explicit);

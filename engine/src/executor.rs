@@ -473,12 +473,8 @@ where
             return failure;
         };
         let sent = statement_log::peek();
-        let ran = match err {
-            // The last statement announced is the one that failed.
-            DbErr::Exec(_) | DbErr::Query(_) => sent.len().saturating_sub(1),
-            _ => sent.len(),
-        };
-        let kept = if ran == 0 && !self.interrupted_before.contains(name) {
+        let (ran, _) = split_failing(err, &sent);
+        let kept = if ran.is_empty() && !self.interrupted_before.contains(name) {
             self.clear_marker(name, direction, checksum).await
         } else {
             integrity::note_sent(self.db, name, &sent).await
@@ -584,6 +580,19 @@ impl From<DbErr> for Failure {
     }
 }
 
+/// The statements of a failed migration that had run, and the one that failed.
+/// Statements announce themselves before they run, so after a database error the
+/// last one is the one that failed.
+fn split_failing<'s>(err: &DbErr, statements: &'s [String]) -> (&'s [String], Option<&'s String>) {
+    match err {
+        DbErr::Exec(_) | DbErr::Query(_) => match statements.split_last() {
+            Some((last, before)) => (before, Some(last)),
+            None => (statements, None),
+        },
+        _ => (statements, None),
+    }
+}
+
 /// What a person needs after a failed migration: which statement failed, and whether
 /// anything of the migration is left in the database.
 fn failure_report(
@@ -598,15 +607,7 @@ fn failure_report(
         Direction::Up => "migration",
         Direction::Down => "reverting migration",
     };
-    // Statements announce themselves before they run, so after a database error the
-    // last one is the one that failed.
-    let (ran, failed) = match err {
-        DbErr::Exec(_) | DbErr::Query(_) => match statements.split_last() {
-            Some((last, before)) => (before, Some(last)),
-            None => (statements, None),
-        },
-        _ => (statements, None),
-    };
+    let (ran, failed) = split_failing(err, statements);
     let mut out = format!("{verb} {name} failed: {err}");
     if let Some(statement) = failed {
         out += &format!(

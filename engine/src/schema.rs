@@ -160,6 +160,29 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+impl Index {
+    /// The same index under any name: the same columns, equally unique.
+    pub fn same_meaning(&self, other: &Index) -> bool {
+        self.columns == other.columns && self.unique == other.unique
+    }
+}
+
+impl ForeignKey {
+    /// The same columns referencing the same columns of the same table.
+    pub fn same_reference(&self, other: &ForeignKey) -> bool {
+        self.columns == other.columns
+            && self.ref_table == other.ref_table
+            && self.ref_columns == other.ref_columns
+    }
+
+    /// The same key under any name: the same reference and the same actions.
+    pub fn same_meaning(&self, other: &ForeignKey) -> bool {
+        self.same_reference(other)
+            && self.on_delete == other.on_delete
+            && self.on_update == other.on_update
+    }
+}
+
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
@@ -183,23 +206,15 @@ impl Table {
             if old.indexes.contains(index) {
                 continue;
             }
-            if let Some(twin) = old.indexes.iter().find(|o| {
-                o.columns == index.columns
-                    && o.unique == index.unique
-                    && !o.name.is_empty()
-                    && !taken.contains(&o.name)
-            }) {
+            if let Some(twin) = old
+                .indexes
+                .iter()
+                .find(|o| o.same_meaning(index) && !o.name.is_empty() && !taken.contains(&o.name))
+            {
                 taken.push(twin.name.clone());
                 index.name = twin.name.clone();
             }
         }
-        let same_key = |a: &ForeignKey, b: &ForeignKey| {
-            a.columns == b.columns
-                && a.ref_table == b.ref_table
-                && a.ref_columns == b.ref_columns
-                && a.on_delete == b.on_delete
-                && a.on_update == b.on_update
-        };
         let mut taken: Vec<String> = Vec::new();
         for fk in &mut self.foreign_keys {
             if old.foreign_keys.contains(fk) {
@@ -208,7 +223,7 @@ impl Table {
             if let Some(twin) = old
                 .foreign_keys
                 .iter()
-                .find(|o| same_key(o, fk) && !o.name.is_empty() && !taken.contains(&o.name))
+                .find(|o| o.same_meaning(fk) && !o.name.is_empty() && !taken.contains(&o.name))
             {
                 taken.push(twin.name.clone());
                 fk.name = twin.name.clone();

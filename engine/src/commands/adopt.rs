@@ -91,10 +91,7 @@ fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
             }
         }
         for index in &table.indexes {
-            let declared = model
-                .indexes
-                .iter()
-                .any(|m| m.columns == index.columns && m.unique == index.unique)
+            let declared = model.indexes.iter().any(|m| m.same_meaning(index))
                 || (index.unique
                     && index.columns.len() == 1
                     && model.column(&index.columns[0]).is_some_and(|c| c.unique));
@@ -212,11 +209,7 @@ fn reconcile_table(live: &Table, model: &Table, backend: sea_orm::DbBackend) -> 
         fk.name = model
             .foreign_keys
             .iter()
-            .find(|m| {
-                m.columns == fk.columns
-                    && m.ref_table == fk.ref_table
-                    && m.ref_columns == fk.ref_columns
-            })
+            .find(|m| m.same_reference(fk))
             .map(|m| m.name.clone())
             .unwrap_or_else(|| crate::schema::foreign_key_name(&table, &fk.columns, &fk.ref_table));
     }
