@@ -171,22 +171,74 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
             out.stdout
         );
         assert!(dir.join("migration/schema/tables/fruit.json").is_file());
+        // What the entities do not declare (the fixture's second migration: a partial
+        // index, checks, a trigger, a view, a server default, a column) is kept, and
+        // said to be kept; a default is offered for adoption into its entity.
+        assert!(
+            out.stderr.contains(
+                "trigger fruit_touch on fruit is not declared by its entity: kept as unmanaged"
+            ) && out.stderr.contains("column fruit.origin is not declared")
+                && out.stderr.contains("view fruit_stock is kept as unmanaged"),
+            "{}: {}",
+            backend.name(),
+            out.stderr
+        );
+        if backend != support::db::Backend::Sqlite {
+            assert!(
+                out.stderr
+                    .contains("to declare it, add #[sea_orm(default_value = \"unnamed\")]"),
+                "{}: {}",
+                backend.name(),
+                out.stderr
+            );
+        }
+        // The database's own objects on fruit (those a live database reports as such:
+        // its columns and defaults are simply columns there) and its views.
+        let unmanaged = |what: &str| {
+            let live = manage(&["schema", "--from", what]).ok();
+            let live: serde_json::Value = serde_json::from_str(&live.stdout).unwrap();
+            let objects: Vec<serde_json::Value> = live["tables"]["fruit"]["unmanaged"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|u| u.get("backend").is_some())
+                .cloned()
+                .collect();
+            (objects, live["views"].clone())
+        };
+        let adopted = unmanaged("snapshot");
+        assert_eq!(unmanaged("database"), adopted, "{}", backend.name());
         build(&dir);
         manage(&["migrate"]).ok();
-        manage(&["check"]).ok();
+        let out = manage(&["check"]).ok();
+        for object in [
+            "trigger fruit_touch on fruit",
+            "column fruit.origin",
+            "check constraint",
+            "view fruit_stock",
+        ] {
+            assert!(
+                out.stdout.contains(object),
+                "{}: {object}: {}",
+                backend.name(),
+                out.stdout
+            );
+        }
 
         // An entity edit becomes a migration in the migration crate, registered in
-        // its lib.rs as sea-orm-cli writes it.
+        // its lib.rs as sea-orm-cli writes it. Making `name` nullable rebuilds the
+        // table on SQLite and restates the column on MySQL: the database's own
+        // objects survive both, and the rollback.
         let fruit = dir.join("entity/src/entities/fruit.rs");
         let text = fs::read_to_string(&fruit).unwrap();
-        fs::write(
-            &fruit,
-            text.replace(
+        let edited = text
+            .replace(
                 "    pub cake_id: Option<i32>,\n",
                 "    pub cake_id: Option<i32>,\n    pub price: Option<i32>,\n",
-            ),
-        )
-        .unwrap();
+            )
+            .replace("    pub name: String,\n", "    pub name: Option<String>,\n");
+        assert_ne!(edited, text);
+        fs::write(&fruit, edited).unwrap();
         build(&dir);
         let out = manage(&["makemigrations", "-m", "add fruit price"]).ok();
         let name = created
@@ -201,6 +253,7 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
         build(&dir);
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
+        assert_eq!(unmanaged("database"), adopted, "{}", backend.name());
 
         // The migration crate's own command line sees what manage applied.
         let status = cargo(
@@ -239,6 +292,29 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
                 .all(|c| c["name"] != "price"),
             "{}: {columns}",
             backend.name()
+        );
+        assert_eq!(unmanaged("database"), adopted, "{}", backend.name());
+
+        // A change to what the database alone has is a problem `check` names.
+        manage(&["migrate"]).ok();
+        let drop_trigger = match backend {
+            support::db::Backend::Postgres => "DROP TRIGGER fruit_touch ON fruit",
+            _ => "DROP TRIGGER fruit_touch",
+        };
+        support::db::block_on(async {
+            let db = sea_orm::Database::connect(url).await.unwrap();
+            sea_orm::ConnectionTrait::execute_unprepared(&db, drop_trigger)
+                .await
+                .unwrap();
+        });
+        let out = manage(&["check"]).expect(1);
+        assert!(
+            out.stdout.contains(
+                "trigger fruit_touch on fruit is in the snapshot but not in the database"
+            ),
+            "{}: {}",
+            backend.name(),
+            out.stdout
         );
         assert_eq!(snapshot(&dir.join("app")), app_before, "the app changed");
     }

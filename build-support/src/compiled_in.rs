@@ -15,7 +15,12 @@ pub fn render(migrations: &Path) -> String {
     // compiler track each file's contents. A directory not there yet is watched
     // through its parent: cargo would rerun this script on every build for a path
     // that does not exist.
-    for dir in [&src, &schema.join("tables"), &schema.join("enums")] {
+    for dir in [
+        &src,
+        &schema.join("tables"),
+        &schema.join("enums"),
+        &schema.join("views"),
+    ] {
         let watched = dir.ancestors().find(|d| d.is_dir()).unwrap_or(migrations);
         println!("cargo:rerun-if-changed={}", watched.display());
     }
@@ -35,7 +40,7 @@ pub fn render(migrations: &Path) -> String {
     }
     out += "];\n\n/// Every snapshot file, by its path under migrations/schema.\n";
     out += "static SNAPSHOT: &[(&str, &str)] = &[\n";
-    for sub in ["tables", "enums"] {
+    for sub in ["tables", "enums", "views"] {
         for path in files(&schema.join(sub), "json") {
             let name = path.file_name().unwrap().to_string_lossy();
             writeln!(

@@ -6,7 +6,9 @@
 //! or a line comment, so no input can change the code's meaning.
 
 use crate::diff::{Change, Operation};
-use crate::schema::{Action, Column, ColumnType, Default, Enum, ForeignKey, Index, Table};
+use crate::schema::{
+    Action, Backend, Column, ColumnType, Default, Enum, ForeignKey, Index, Table, Unmanaged,
+};
 use crate::sql::Dialect;
 
 /// The complete file for a migration whose `up()` runs `up` and `down()` runs `down`.
@@ -180,6 +182,7 @@ fn statement(op: &Operation) -> String {
             }
             let (mut mysql, mut postgres) = (String::new(), String::new());
             for change in changes {
+                let change = &with_unmanaged_default(to, change);
                 let (my, pg) = portable_change(&to.name, change);
                 mysql.push_str(&my);
                 postgres.push_str(&pg);
@@ -205,6 +208,24 @@ fn statement(op: &Operation) -> String {
             )
         }
     }
+}
+
+/// A column change with the column's unmanaged default on both sides: MySQL restates a
+/// whole column when it changes one, and PostgreSQL must set a default again after a
+/// type change, so both must know the default the database keeps.
+fn with_unmanaged_default(table: &Table, change: &Change) -> Change {
+    let mut change = change.clone();
+    if let Change::AlterColumn { from, to, .. } = &mut change {
+        for object in &table.unmanaged {
+            if let Unmanaged::Default { column, default } = object
+                && *column == to.name
+            {
+                from.default.get_or_insert_with(|| default.clone());
+                to.default.get_or_insert_with(|| default.clone());
+            }
+        }
+    }
+    change
 }
 
 /// MySQL gives a foreign key an index of its own, named after it, unless another index
@@ -526,6 +547,18 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
             copy_from.push(source);
         }
     }
+    // The rebuilt table must keep what the database has beyond the models: unmanaged
+    // columns (with their rows) and defaults are part of its definition, checks are
+    // restated in it, and its SQLite triggers and partial indexes, dropped with the
+    // old table, are created again from their recorded statements.
+    let to = &to.as_stored();
+    for column in &to.columns {
+        let quoted = d.ident(&column.name);
+        if !copy_to.contains(&quoted) && is_unmanaged_column(to, &column.name) {
+            copy_to.push(quoted.clone());
+            copy_from.push(quoted);
+        }
+    }
     let mut building = to.clone();
     building.name = new.clone();
     let mut out = format!(
@@ -540,7 +573,28 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
              \x20       }\n"
         )
     );
-    out += &indent(&call("create_table", &create_table(&building)));
+    let checks: Vec<String> = to
+        .unmanaged
+        .iter()
+        .filter_map(|u| match u {
+            Unmanaged::Check {
+                name,
+                sql,
+                backend: Backend::Sqlite,
+            } => Some(format!(
+                "check(({}, Expr::cust({})))",
+                lit(name),
+                raw_lit(sql)
+            )),
+            _ => None,
+        })
+        .collect();
+    let create = create_table(&building);
+    let create = match create.strip_suffix(".to_owned()") {
+        Some(head) if !checks.is_empty() => format!("{head}.{}.to_owned()", checks.join(".")),
+        _ => create,
+    };
+    out += &indent(&call("create_table", &create));
     out += &indent(&raw(&format!(
         "INSERT INTO {} ({}) SELECT {} FROM {}",
         d.ident(&new),
@@ -552,6 +606,9 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
         "drop_table",
         &format!("Table::drop().table({}).to_owned()", lit(&to.name)),
     ));
+    // Renaming checks every view against the schema, and a view of the dropped table
+    // no longer resolves until the rename is done: the legacy rename skips that check.
+    out += &indent(&raw("PRAGMA legacy_alter_table = ON"));
     out += &indent(&call(
         "rename_table",
         &format!(
@@ -560,10 +617,33 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
             lit(&to.name)
         ),
     ));
+    out += &indent(&raw("PRAGMA legacy_alter_table = OFF"));
     for index in &to.indexes {
         out += &indent(&call("create_index", &create_index(&to.name, index)));
     }
+    for object in &to.unmanaged {
+        if let Unmanaged::Index {
+            sql,
+            backend: Backend::Sqlite,
+            ..
+        }
+        | Unmanaged::Trigger {
+            sql,
+            backend: Backend::Sqlite,
+            ..
+        } = object
+        {
+            out += &indent(&raw(sql));
+        }
+    }
     out
+}
+
+fn is_unmanaged_column(table: &Table, name: &str) -> bool {
+    table
+        .unmanaged
+        .iter()
+        .any(|u| matches!(u, Unmanaged::Column { column } if column.name == name))
 }
 
 /// The helper a file with SQLite rebuilds ends with.

@@ -6,21 +6,25 @@
 //! types, and so on. Then the two are compared object by object, and each difference is
 //! one sentence.
 
-use crate::schema::{self, Column, ColumnType, Schema, Table};
+use crate::schema::{self, Backend, Column, ColumnType, Schema, Table, Unmanaged};
 use sea_orm::DbBackend;
 use std::collections::BTreeSet;
 
 /// The differences between `expected` and `actual` on `backend`, in words.
 pub fn differences(expected: &Schema, actual: &Schema, backend: DbBackend) -> Vec<String> {
-    let expected = project(expected, backend);
+    let expected = project(&expected.as_stored(), backend);
     let actual = project(actual, backend);
     let mut out = Vec::new();
     for (name, want) in &expected.tables {
         match actual.tables.get(name) {
             None => out.push(format!("table {name} is missing from the database")),
-            Some(have) => table_differences(want, have, &mut out),
+            Some(have) => {
+                table_differences(want, have, &mut out);
+                unmanaged_differences(want, have, Backend::of(backend), &mut out);
+            }
         }
     }
+    view_differences(&expected, &actual, Backend::of(backend), &mut out);
     for name in actual.tables.keys() {
         if !expected.tables.contains_key(name) {
             out.push(format!("table {name} is in the database but not expected"));
@@ -137,6 +141,71 @@ fn table_differences(want: &Table, have: &Table, out: &mut Vec<String>) {
             f.ref_table,
             f.ref_columns.join(", ")
         ));
+    }
+}
+
+/// The table's unmanaged indexes, checks and triggers recorded for this backend
+/// against the database's: each missing, changed or new one. Those recorded from
+/// another backend mean nothing here and are not compared.
+fn unmanaged_differences(want: &Table, have: &Table, backend: Backend, out: &mut Vec<String>) {
+    let t = &want.name;
+    let same_object = |a: &Unmanaged, b: &Unmanaged| a.kind() == b.kind() && a.name() == b.name();
+    let definition = |u: &Unmanaged| match u {
+        Unmanaged::Index { sql, .. }
+        | Unmanaged::Check { sql, .. }
+        | Unmanaged::Trigger { sql, .. } => sql.clone(),
+        _ => String::new(),
+    };
+    let here = |u: &&Unmanaged| u.backend() == Some(backend);
+    for w in want.unmanaged.iter().filter(here) {
+        match have.unmanaged.iter().find(|h| same_object(w, h)) {
+            None => out.push(format!(
+                "{} is in the snapshot but not in the database (if it was dropped on purpose, \
+                 delete it from the table's snapshot file)",
+                w.describe(t)
+            )),
+            Some(h) if definition(h) != definition(w) => out.push(format!(
+                "{} changed: the snapshot has `{}`, the database `{}`",
+                w.describe(t),
+                definition(w),
+                definition(h)
+            )),
+            Some(_) => {}
+        }
+    }
+    for h in have.unmanaged.iter().filter(here) {
+        if !want.unmanaged.iter().any(|w| same_object(w, h)) {
+            out.push(format!(
+                "{} is in the database but not in the snapshot: `{}`",
+                h.describe(t),
+                definition(h)
+            ));
+        }
+    }
+}
+
+/// Views recorded for this backend against the database's.
+fn view_differences(want: &Schema, have: &Schema, backend: Backend, out: &mut Vec<String>) {
+    for w in want.views.values().filter(|v| v.backend == backend) {
+        match have.views.get(&w.name) {
+            None => out.push(format!(
+                "view {} is in the snapshot but not in the database",
+                w.name
+            )),
+            Some(h) if h.sql != w.sql => out.push(format!(
+                "view {} changed: the snapshot has `{}`, the database `{}`",
+                w.name, w.sql, h.sql
+            )),
+            Some(_) => {}
+        }
+    }
+    for h in have.views.values() {
+        if !want.views.contains_key(&h.name) {
+            out.push(format!(
+                "view {} is in the database but not in the snapshot: `{}`",
+                h.name, h.sql
+            ));
+        }
     }
 }
 

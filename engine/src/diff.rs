@@ -397,6 +397,19 @@ pub enum Unsupported {
     ForeignKeyCycle(String),
 }
 
+/// Makes the models comparable with the snapshot before [`diff`]: what the models now
+/// declare of the unmanaged objects joins the snapshot's managed schema, the models
+/// take the database's names for their indexes and foreign keys, and they keep the
+/// snapshot's unmanaged objects (which models never declare, and which the snapshot
+/// written after the migration must still hold).
+/// Returns what the models took over, in words.
+pub fn align(snapshot: &mut Schema, models: &mut Schema) -> Vec<String> {
+    let declared = snapshot.absorb_declared(models);
+    models.carry_names_from(snapshot);
+    models.keep_unmanaged_of(snapshot);
+    declared
+}
+
 /// The operations that turn `from` into `to`, in the order they must run.
 pub fn diff(
     from: &Schema,
@@ -731,13 +744,14 @@ mod tests {
                     on_update: std::default::Default::default(),
                 })
                 .collect(),
+            unmanaged: vec![],
         }
     }
 
     fn schema(tables: Vec<Table>) -> Schema {
         Schema {
             tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
-            enums: std::default::Default::default(),
+            ..std::default::Default::default()
         }
     }
 

@@ -203,6 +203,7 @@ fn table_from_parts(parts: Parts, schema: &mut Schema) -> Table {
         primary_key,
         indexes,
         foreign_keys,
+        unmanaged: Vec::new(),
     };
     table.sort();
     table

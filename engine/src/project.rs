@@ -1,7 +1,7 @@
 //! The project on disk: where models, migrations and the snapshot live, and how new
 //! files land there without ever leaving a half-registered migration.
 
-use crate::schema::{Enum, Schema, Table};
+use crate::schema::{Enum, Schema, Table, View};
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use std::borrow::Cow;
@@ -311,9 +311,12 @@ fn write_synced(path: &Path, text: &str) -> Result<()> {
 
 /// The snapshot is one JSON file per table and per enum, so that branches changing
 /// different tables never touch the same file.
+/// The snapshot's directories, one file per object in each.
+const SNAPSHOT_DIRS: [&str; 3] = ["tables", "enums", "views"];
+
 pub fn read_snapshot(dir: &Path) -> Result<Schema> {
     let mut files = Vec::new();
-    for sub in ["tables", "enums"] {
+    for sub in SNAPSHOT_DIRS {
         let Ok(entries) = fs::read_dir(dir.join(sub)) else {
             continue;
         };
@@ -328,7 +331,7 @@ pub fn read_snapshot(dir: &Path) -> Result<Schema> {
     parse_snapshot(files)
 }
 
-/// The schema of snapshot files, given as (path ending in `tables/NAME.json` or
+/// The schema of snapshot files, given as (path ending in `tables/NAME.json`, `views/NAME.json` or
 /// `enums/NAME.json`, text).
 pub fn parse_snapshot<'a>(
     files: impl IntoIterator<Item = (PathBuf, Cow<'a, str>)>,
@@ -349,6 +352,11 @@ pub fn parse_snapshot<'a>(
                 let e: Enum = serde_json::from_str(&text)
                     .with_context(|| format!("{} is not a valid enum snapshot", path.display()))?;
                 schema.enums.insert(e.name.clone(), e);
+            }
+            Some("views") => {
+                let v: View = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a valid view snapshot", path.display()))?;
+                schema.views.insert(v.name.clone(), v);
             }
             _ => {}
         }
@@ -371,7 +379,13 @@ pub fn snapshot_files(dir: &Path, schema: &Schema) -> Result<Vec<(PathBuf, Optio
             Some(serde_json::to_string_pretty(e)? + "\n"),
         ));
     }
-    for sub in ["tables", "enums"] {
+    for (name, v) in &schema.views {
+        files.push((
+            dir.join("views").join(format!("{name}.json")),
+            Some(serde_json::to_string_pretty(v)? + "\n"),
+        ));
+    }
+    for sub in SNAPSHOT_DIRS {
         let Ok(entries) = fs::read_dir(dir.join(sub)) else {
             continue;
         };

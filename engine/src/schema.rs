@@ -13,6 +13,9 @@ pub struct Schema {
     /// Enumerated types by name (native types on PostgreSQL; column types elsewhere).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Enum>,
+    /// Views by name: the database's, never the entities' (see [`Unmanaged`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, View>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +30,123 @@ pub struct Table {
     /// Sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_keys: Vec<ForeignKey>,
+    /// What the database has on this table and the entities do not declare, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<Unmanaged>,
+}
+
+/// An object of the database that no entity declares, and that entities often cannot
+/// declare at all: a partial index, a check constraint, a trigger, a default or a
+/// column the application relies on. It is recorded in the snapshot as the database
+/// has it, so that no generated migration drops it (a SQLite rebuild restates it) and
+/// `check` says when it changes. Definitions are in the SQL of the backend they were
+/// read from, and compared only there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Unmanaged {
+    /// A partial or expression index; `sql` is its `CREATE INDEX` statement.
+    Index {
+        name: String,
+        sql: String,
+        backend: Backend,
+    },
+    /// A check constraint; `sql` is its condition.
+    Check {
+        name: String,
+        sql: String,
+        backend: Backend,
+    },
+    /// A trigger; `sql` is its `CREATE TRIGGER` statement (on MySQL, what follows the
+    /// trigger's table).
+    Trigger {
+        name: String,
+        sql: String,
+        backend: Backend,
+    },
+    /// A default the database gives a column whose entity declares none.
+    Default { column: String, default: Default },
+    /// A column no entity declares.
+    Column { column: Column },
+}
+
+/// A view; `sql` is its definition as the backend reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    pub sql: String,
+    pub backend: Backend,
+}
+
+/// The backend a definition was read from: its SQL means something only there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    pub fn of(backend: sea_orm::DbBackend) -> Backend {
+        match backend {
+            sea_orm::DbBackend::Postgres => Backend::Postgres,
+            sea_orm::DbBackend::MySql => Backend::Mysql,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL/MariaDB",
+        }
+    }
+}
+
+impl Unmanaged {
+    /// The object's name within its table (a column's name for defaults and columns).
+    pub fn name(&self) -> &str {
+        match self {
+            Unmanaged::Index { name, .. }
+            | Unmanaged::Check { name, .. }
+            | Unmanaged::Trigger { name, .. } => name,
+            Unmanaged::Default { column, .. } => column,
+            Unmanaged::Column { column } => &column.name,
+        }
+    }
+
+    /// What it is, in a word.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Unmanaged::Index { .. } => "index",
+            Unmanaged::Check { .. } => "check constraint",
+            Unmanaged::Trigger { .. } => "trigger",
+            Unmanaged::Default { .. } => "default",
+            Unmanaged::Column { .. } => "column",
+        }
+    }
+
+    /// The backend its definition is written for; `None` when it means the same on all.
+    pub fn backend(&self) -> Option<Backend> {
+        match self {
+            Unmanaged::Index { backend, .. }
+            | Unmanaged::Check { backend, .. }
+            | Unmanaged::Trigger { backend, .. } => Some(*backend),
+            Unmanaged::Default { .. } | Unmanaged::Column { .. } => None,
+        }
+    }
+
+    /// One line for reports: `trigger fruit_touch on fruit`.
+    pub fn describe(&self, table: &str) -> String {
+        match self {
+            Unmanaged::Default { column, default } => {
+                format!("default {} of {table}.{column}", default.sql_literal())
+            }
+            Unmanaged::Column { column } => format!("column {table}.{}", column.name),
+            other => format!("{} {} on {table}", other.kind(), other.name()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,10 +308,30 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The table as the database holds it: unmanaged defaults on their columns,
+    /// unmanaged columns after the others.
+    pub fn as_stored(&self) -> Table {
+        let mut out = self.clone();
+        for object in &self.unmanaged {
+            match object {
+                Unmanaged::Default { column, default } => {
+                    if let Some(c) = out.columns.iter_mut().find(|c| c.name == *column) {
+                        c.default = Some(default.clone());
+                    }
+                }
+                Unmanaged::Column { column } => out.columns.push(column.clone()),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Puts indexes and foreign keys in their canonical order.
     pub fn sort(&mut self) {
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.unmanaged
+            .sort_by(|a, b| (a.kind(), a.name()).cmp(&(b.kind(), b.name())));
     }
 
     /// Gives each index and foreign key the name its twin has in `old`: the same
@@ -241,6 +381,75 @@ impl Schema {
                 table.carry_names_from(old);
             }
         }
+    }
+
+    /// Takes into the managed schema what the models now declare of the unmanaged
+    /// objects: a default or a column a person has added to the entity as the database
+    /// has it. Called on a snapshot before diffing it with `models`, so that declaring
+    /// what the database already has is no change, and declaring it otherwise is an
+    /// ordinary alteration.
+    /// Returns what it took, in words.
+    pub fn absorb_declared(&mut self, models: &Schema) -> Vec<String> {
+        let mut taken = Vec::new();
+        for (name, table) in &mut self.tables {
+            let Some(model) = models.tables.get(name) else {
+                continue;
+            };
+            let mut kept = Vec::new();
+            for object in std::mem::take(&mut table.unmanaged) {
+                match object {
+                    Unmanaged::Default { column, default }
+                        if model.column(&column).is_some_and(|c| c.default.is_some()) =>
+                    {
+                        taken.push(format!("default of {name}.{column}"));
+                        if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
+                            c.default = Some(default);
+                        }
+                    }
+                    Unmanaged::Column { column } if model.column(&column.name).is_some() => {
+                        taken.push(format!("column {name}.{}", column.name));
+                        table.columns.push(column);
+                    }
+                    other => kept.push(other),
+                }
+            }
+            table.unmanaged = kept;
+        }
+        taken
+    }
+
+    /// Gives each table of these models the unmanaged objects its table has in
+    /// `snapshot`, and the snapshot's views: entities never declare them, and what a
+    /// migration writes as the next snapshot must keep them. A default or column whose
+    /// column the models dropped goes with that column.
+    pub fn keep_unmanaged_of(&mut self, snapshot: &Schema) {
+        for (name, table) in &mut self.tables {
+            let Some(old) = snapshot.tables.get(name) else {
+                continue;
+            };
+            table.unmanaged = old
+                .unmanaged
+                .iter()
+                .filter(|u| match u {
+                    Unmanaged::Default { column, .. } => {
+                        table.columns.iter().any(|c| c.name == *column)
+                    }
+                    _ => true,
+                })
+                .cloned()
+                .collect();
+        }
+        self.views = snapshot.views.clone();
+    }
+
+    /// The schema as the database holds it: unmanaged defaults on their columns and
+    /// unmanaged columns among the others. What `check` compares a live database with.
+    pub fn as_stored(&self) -> Schema {
+        let mut out = self.clone();
+        for table in out.tables.values_mut() {
+            *table = table.as_stored();
+        }
+        out
     }
 
     /// Enum names used by at least one column.
@@ -400,6 +609,7 @@ mod carry_names_tests {
             primary_key: vec![],
             indexes,
             foreign_keys,
+            unmanaged: vec![],
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::compare;
 use crate::executor::Executor;
 use crate::project::{self, Project};
-use crate::schema::{Schema, Table};
+use crate::schema::{Schema, Table, Unmanaged};
 use crate::{Context, introspect, ui};
 use anyhow::{Result, bail};
 
@@ -63,9 +63,11 @@ pub async fn snapshot_from_database(
     Ok(snapshot)
 }
 
-/// What the database has and the entities do not declare, each with what the first
-/// migration will do about it and how to keep it: said before that migration is
-/// written, since it would otherwise drop these in silence.
+/// What the database has and the entities do not declare, each with what becomes of
+/// it: said before the first migration is written. Unmanaged objects are kept (and
+/// a default is offered for adoption into its entity); a plain index or a table the
+/// entities could declare and do not is dropped by that migration, as any later
+/// removal from the entities would be.
 fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for (name, table) in &snapshot.tables {
@@ -75,20 +77,19 @@ fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
             ));
             continue;
         };
-        for column in &table.columns {
-            let (Some(default), Some(declared)) = (&column.default, model.column(&column.name))
-            else {
-                continue;
-            };
-            if declared.default.is_none() {
-                out.push(format!(
-                    "{name}.{} has a default in the database that its entity does not declare: the \
-                     first migration drops it; to keep it, add {} to the field and run \
-                     makemigrations again",
-                    column.name,
+        for object in &table.unmanaged {
+            let kept = format!(
+                "{} is not declared by its entity: kept as unmanaged (no generated migration \
+                 drops it; `check` reports changes to it)",
+                object.describe(name)
+            );
+            out.push(match object {
+                Unmanaged::Default { default, .. } => format!(
+                    "{kept}; to declare it, add {} to the field",
                     default_attribute(default)
-                ));
-            }
+                ),
+                _ => kept,
+            });
         }
         for index in &table.indexes {
             let declared = model.indexes.iter().any(|m| m.same_meaning(index))
@@ -98,8 +99,7 @@ fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
             if !declared {
                 out.push(format!(
                     "{} {} on {name} ({}) is in the database but no entity declares it: the first \
-                     migration drops it (a partial or expression index cannot be declared on an \
-                     entity: remove the drop from the migration to keep it)",
+                     migration drops it (declare it on the entity to keep it)",
                     if index.unique {
                         "unique index"
                     } else {
@@ -111,7 +111,43 @@ fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
             }
         }
     }
+    for view in snapshot.views.values() {
+        out.push(format!(
+            "view {} is kept as unmanaged (no generated migration drops it; `check` reports \
+             changes to it)",
+            view.name
+        ));
+    }
     out
+}
+
+/// The live table without what its entity does not declare, and that as unmanaged
+/// objects: columns the entity lacks, defaults it lacks, and what the database alone
+/// can have (already read as unmanaged).
+fn split_database_only(live: &Table, model: &Table) -> (Table, Vec<Unmanaged>) {
+    let mut managed = live.clone();
+    let mut unmanaged = std::mem::take(&mut managed.unmanaged);
+    managed.columns.retain(|column| {
+        let extra =
+            model.column(&column.name).is_none() && !live.primary_key.contains(&column.name);
+        if extra {
+            unmanaged.push(Unmanaged::Column {
+                column: column.clone(),
+            });
+        }
+        !extra
+    });
+    for column in &mut managed.columns {
+        if let (Some(declared), Some(_)) = (model.column(&column.name), &column.default)
+            && declared.default.is_none()
+        {
+            unmanaged.push(Unmanaged::Default {
+                column: column.name.clone(),
+                default: column.default.take().expect("checked"),
+            });
+        }
+    }
+    (managed, unmanaged)
 }
 
 /// The entity attribute that declares `default`.
@@ -143,17 +179,22 @@ fn reconcile(live: &Schema, models: &Schema, backend: sea_orm::DbBackend) -> Sch
         let Some(model) = models.tables.get(name) else {
             continue;
         };
+        let (table, unmanaged) = split_database_only(table, model);
         let one = |t: &Table| Schema {
             tables: [(name.clone(), t.clone())].into(),
             enums: models.enums.clone(),
+            ..Schema::default()
         };
-        let reconciled = if compare::differences(&one(model), &one(table), backend).is_empty() {
+        let mut reconciled = if compare::differences(&one(model), &one(&table), backend).is_empty()
+        {
             let mut whole = model.clone();
-            whole.carry_names_from(table);
+            whole.carry_names_from(&table);
             whole
         } else {
-            reconcile_table(table, model, backend)
+            reconcile_table(&table, model, backend)
         };
+        reconciled.unmanaged = unmanaged;
+        reconciled.sort();
         out.tables.insert(name.clone(), reconciled);
     }
     for name in out.used_enums().map(str::to_string).collect::<Vec<_>>() {
@@ -256,6 +297,7 @@ mod tests {
                 on_delete: Action::default(),
                 on_update: Action::default(),
             }],
+            unmanaged: vec![],
         }
     }
 
@@ -280,7 +322,10 @@ mod tests {
     #[test]
     fn what_only_the_database_has_is_said_with_the_attribute_that_keeps_it() {
         let mut database = model();
-        database.columns[2].default = Some(crate::schema::Default::Int(7));
+        database.unmanaged.push(crate::schema::Unmanaged::Default {
+            column: "shop_id".into(),
+            default: crate::schema::Default::Int(7),
+        });
         database.indexes.push(Index {
             name: "cake_recent".into(),
             columns: vec!["shop_id".into()],
@@ -301,11 +346,50 @@ mod tests {
         let said = super::database_only(&snapshot, &models);
         assert_eq!(said.len(), 3, "{said:#?}");
         assert!(
-            said[0].contains("cake.shop_id has a default")
-                && said[0].contains("#[sea_orm(default_value = 7)]")
+            said[0].contains("default 7 of cake.shop_id is not declared")
+                && said[0].contains("kept as unmanaged")
+                && said[0].contains("#[sea_orm(default_value = 7)]"),
+            "{}",
+            said[0]
         );
         assert!(said[1].contains("index cake_recent on cake (shop_id)"));
         assert!(said[2].starts_with("table legacy is in the database but no entity"));
+    }
+
+    #[test]
+    fn what_the_entity_does_not_declare_is_kept_as_unmanaged() {
+        use crate::schema::{Backend, Default as D, Schema, Unmanaged};
+        let mut database = model();
+        database.columns[2].default = Some(D::Int(7));
+        let mut legacy = column("legacy_code", ColumnType::Text, false);
+        legacy.nullable = true;
+        database.columns.push(legacy.clone());
+        let trigger = Unmanaged::Trigger {
+            name: "cake_touch".into(),
+            sql: "CREATE TRIGGER cake_touch ...".into(),
+            backend: Backend::Postgres,
+        };
+        database.unmanaged.push(trigger.clone());
+        let one = |t: Table| Schema {
+            tables: [("cake".to_string(), t)].into(),
+            ..Schema::default()
+        };
+        let got = super::reconcile(&one(database), &one(model()), DbBackend::Postgres);
+        let mut want = model();
+        want.unmanaged = vec![
+            Unmanaged::Column { column: legacy },
+            Unmanaged::Default {
+                column: "shop_id".into(),
+                default: D::Int(7),
+            },
+            trigger,
+        ];
+        want.sort();
+        assert_eq!(got.tables["cake"], want);
+        // The next makemigrations sees no change, and its snapshot keeps them all.
+        let (mut snapshot, mut models) = (got.clone(), one(model()));
+        crate::diff::align(&mut snapshot, &mut models);
+        assert_eq!(models, got);
     }
 
     #[test]

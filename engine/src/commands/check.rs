@@ -32,7 +32,8 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         if !unadopted {
             let mut answers = super::questions::Answers::for_check(&[])?;
             let mut models = ctx.entities.schema()?;
-            models.carry_names_from(&snapshot);
+            let mut snapshot = snapshot.clone();
+            diff::align(&mut snapshot, &mut models);
             match diff::diff(&snapshot, &models, &mut answers) {
                 Ok(ops) if !ops.is_empty() => problems.extend(
                     ops.iter()
@@ -104,16 +105,29 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         ));
     }
 
+    let unmanaged = unmanaged_objects(&snapshot);
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "problems": problems }));
-    } else if problems.is_empty() {
         println!(
-            "{} models, migrations and database agree",
-            style("ok:").green().bold()
+            "{}",
+            serde_json::json!({ "problems": problems, "unmanaged": unmanaged })
         );
     } else {
-        for p in &problems {
-            println!("{} {p}", style("problem:").red().bold());
+        if problems.is_empty() {
+            println!(
+                "{} models, migrations and database agree",
+                style("ok:").green().bold()
+            );
+        } else {
+            for p in &problems {
+                println!("{} {p}", style("problem:").red().bold());
+            }
+        }
+        if !unmanaged.is_empty() {
+            println!(
+                "{} the database's own, kept by every generated migration: {}",
+                style("unmanaged:").cyan().bold(),
+                unmanaged.join(", ")
+            );
         }
     }
     Ok(if problems.is_empty() {
@@ -145,6 +159,17 @@ pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The snapshot's unmanaged objects, one phrase each.
+fn unmanaged_objects(snapshot: &Schema) -> Vec<String> {
+    let mut out: Vec<String> = snapshot
+        .tables
+        .iter()
+        .flat_map(|(name, t)| t.unmanaged.iter().map(move |u| u.describe(name)))
+        .collect();
+    out.extend(snapshot.views.keys().map(|v| format!("view {v}")));
+    out
 }
 
 /// The live schema without the migration bookkeeping table.

@@ -4,6 +4,7 @@ use super::adopt;
 use super::questions::Answers;
 use crate::cli::MakeMigrations;
 use crate::project::{self, Project};
+use crate::schema::{Schema, Unmanaged};
 use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, Utc};
@@ -17,7 +18,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
     let models = ctx.entities.schema()?;
     warn_about_unregistered(project)?;
-    let snapshot = if adopt::needed(project)? {
+    let mut snapshot = if adopt::needed(project)? {
         if args.check || args.dry_run {
             bail!(
                 "{} does not exist; run `manage makemigrations --adopt` to create it from the migrated database",
@@ -28,10 +29,8 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     } else {
         project.read_snapshot()?
     };
-    // The database's names for indexes and foreign keys the models derive their own
-    // names for (see `Table::carry_names_from`).
     let mut models = models;
-    models.carry_names_from(&snapshot);
+    let declared = diff::align(&mut snapshot, &mut models);
 
     if args.empty {
         let message = message(args)?;
@@ -49,8 +48,19 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let ops = diff::diff(&snapshot, &models, &mut answers).context("nothing written")?;
     if ops.is_empty() {
         println!("No changes detected");
+        // An unmanaged default or column the entities now declare as the database has
+        // it needs no migration, only the snapshot's word that it is managed now.
+        if !declared.is_empty() && !args.check && !args.dry_run {
+            project.commit(&project::snapshot_files(&project.snapshot_dir(), &models)?)?;
+            println!(
+                "Recorded in {} that the entities now declare: {}",
+                project.shown(&project.snapshot_dir()),
+                declared.join(", ")
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
+    keep_unmanaged_of_renamed(&ops, &snapshot, &mut models);
     let lines: Vec<String> = ops.iter().flat_map(|op| op.describe()).collect();
     if args.check {
         println!("The models have changes with no migration:");
@@ -71,6 +81,9 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     for warning in ops.iter().flat_map(|op| op.warnings()) {
         ui::warn(&warning);
     }
+    for warning in unmanaged_warnings(&ops) {
+        ui::warn(&warning);
+    }
     let code_written = write(project, &name, code, Some(&models), args.dry_run)?;
     if !args.dry_run {
         for line in &lines {
@@ -78,6 +91,71 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         }
     }
     Ok(code_written)
+}
+
+/// A renamed table keeps its unmanaged objects in the next snapshot.
+fn keep_unmanaged_of_renamed(ops: &[diff::Operation], snapshot: &Schema, models: &mut Schema) {
+    for op in ops {
+        if let diff::Operation::RenameTable { from, to } = op
+            && let (Some(old), Some(new)) = (snapshot.tables.get(from), models.tables.get_mut(to))
+        {
+            new.unmanaged = old.unmanaged.clone();
+        }
+    }
+}
+
+/// What a change does to the database's own objects on the table, which the models
+/// cannot see: a dropped table takes them with it, and a dropped, renamed or altered
+/// column may break one whose definition names it.
+fn unmanaged_warnings(ops: &[diff::Operation]) -> Vec<String> {
+    use diff::{Change, Operation};
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Operation::DropTable(table) if !table.unmanaged.is_empty() => {
+                let objects: Vec<String> = table
+                    .unmanaged
+                    .iter()
+                    .map(|u| u.describe(&table.name))
+                    .collect();
+                out.push(format!(
+                    "dropping table {} drops what the database alone has on it: {}",
+                    table.name,
+                    objects.join(", ")
+                ));
+            }
+            Operation::AlterTable { from, changes, .. } => {
+                for change in changes {
+                    let column = match change {
+                        Change::DropColumn { column } => &column.name,
+                        Change::RenameColumn { from, .. } => from,
+                        Change::AlterColumn { from, .. } => &from.name,
+                        _ => continue,
+                    };
+                    let word = regex::Regex::new(&format!(r"\b{}\b", regex::escape(column)))
+                        .expect("escaped");
+                    for object in &from.unmanaged {
+                        let definition = match object {
+                            Unmanaged::Index { sql, .. }
+                            | Unmanaged::Check { sql, .. }
+                            | Unmanaged::Trigger { sql, .. } => sql,
+                            _ => continue,
+                        };
+                        if word.is_match(definition) {
+                            out.push(format!(
+                                "{} names column {column}, which this migration changes: review \
+                                 it (the database may drop it, refuse the change, or keep it \
+                                 pointing at the old definition)",
+                                object.describe(&from.name)
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The message from `-m`, else NAME, else asked for at the terminal.

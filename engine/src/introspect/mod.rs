@@ -2,7 +2,10 @@
 //!
 //! Each backend spells types, defaults and constraints its own way; this module maps
 //! them back to the model's words. What a backend cannot tell apart (SQLite's integer
-//! widths, MySQL's enum names) is evened out later by [`crate::compare`].
+//! widths, MySQL's enum names) is evened out later by [`crate::compare`]. What entities
+//! cannot declare (partial indexes, checks, triggers, views) is read by [`unmanaged`].
+
+mod unmanaged;
 
 use crate::entities;
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
@@ -21,6 +24,23 @@ pub async fn introspect(db: &DatabaseConnection, skip: &[&str]) -> Result<Schema
     schema
         .tables
         .retain(|name, _| !skip.contains(&name.as_str()));
+    let found = unmanaged::read(db).await?;
+    let partial = found.index_names();
+    for (name, table) in &mut schema.tables {
+        table
+            .indexes
+            .retain(|i| !partial.contains(&(name.as_str(), i.name.as_str())));
+    }
+    for (table, object) in found.objects {
+        if let Some(table) = schema.tables.get_mut(&table) {
+            table.unmanaged.push(object);
+        }
+    }
+    schema.views = found
+        .views
+        .into_iter()
+        .map(|v| (v.name.clone(), v))
+        .collect();
     for table in schema.tables.values_mut() {
         table.sort();
     }
@@ -105,6 +125,7 @@ async fn sqlite(db: &DatabaseConnection) -> Result<Schema> {
                 primary_key,
                 indexes,
                 foreign_keys,
+                unmanaged: Vec::new(),
             },
         );
     }
@@ -231,6 +252,7 @@ async fn postgres(db: &DatabaseConnection) -> Result<Schema> {
                 columns,
                 primary_key,
                 foreign_keys,
+                unmanaged: Vec::new(),
             },
         );
     }
@@ -403,6 +425,7 @@ async fn mysql(db: &DatabaseConnection) -> Result<Schema> {
                 primary_key,
                 indexes,
                 foreign_keys,
+                unmanaged: Vec::new(),
             },
         );
     }
