@@ -303,19 +303,37 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
         };
         support::db::block_on(async {
             let db = sea_orm::Database::connect(url).await.unwrap();
-            sea_orm::ConnectionTrait::execute_unprepared(&db, drop_trigger)
-                .await
-                .unwrap();
+            for sql in [
+                drop_trigger,
+                "CREATE VIEW cake_names AS SELECT name FROM cake",
+            ] {
+                sea_orm::ConnectionTrait::execute_unprepared(&db, sql)
+                    .await
+                    .unwrap();
+            }
         });
         let out = manage(&["check"]).expect(1);
         assert!(
             out.stdout.contains(
                 "trigger fruit_touch on fruit is in the snapshot but not in the database"
-            ),
+            ) && out
+                .stdout
+                .contains("view cake_names is in the database but not in the snapshot"),
             "{}: {}",
             backend.name(),
             out.stdout
         );
+        // What hand-written SQL made or removed since is recorded on request.
+        let out = manage(&["makemigrations", "--adopt", "-m", "record"]).ok();
+        assert!(
+            out.stdout.contains("recorded view cake_names")
+                && out.stdout.contains("forgot trigger fruit_touch on fruit")
+                && out.stdout.contains("No changes detected"),
+            "{}: {}",
+            backend.name(),
+            out.stdout
+        );
+        manage(&["check"]).ok();
         assert_eq!(snapshot(&dir.join("app")), app_before, "the app changed");
     }
 }

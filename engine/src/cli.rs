@@ -141,7 +141,9 @@ pub struct MakeMigrations {
     #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
     pub default: Vec<String>,
 
-    /// A project with migrations but no snapshot: create it from the migrated database
+    /// A project with migrations but no snapshot: create it from the migrated database.
+    /// With a snapshot: record the database's unmanaged objects (partial indexes,
+    /// checks, triggers, views) that hand-written migrations made
     #[arg(long)]
     pub adopt: bool,
 }

@@ -552,6 +552,12 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
     // restated in it, and its SQLite triggers and partial indexes, dropped with the
     // old table, are created again from their recorded statements.
     let to = &to.as_stored();
+    let elsewhere: Vec<String> = to
+        .unmanaged
+        .iter()
+        .filter(|u| u.backend().is_some_and(|b| b != Backend::Sqlite))
+        .map(|u| u.describe(&to.name))
+        .collect();
     for column in &to.columns {
         let quoted = d.ident(&column.name);
         if !copy_to.contains(&quoted) && is_unmanaged_column(to, &column.name) {
@@ -594,6 +600,12 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
         Some(head) if !checks.is_empty() => format!("{head}.{}.to_owned()", checks.join(".")),
         _ => create,
     };
+    if !elsewhere.is_empty() {
+        out += &format!(
+            "            // Not restated (recorded from another backend): {}.\n",
+            elsewhere.join(", ")
+        );
+    }
     out += &indent(&call("create_table", &create));
     out += &indent(&raw(&format!(
         "INSERT INTO {} ({}) SELECT {} FROM {}",

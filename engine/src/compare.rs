@@ -176,7 +176,8 @@ fn unmanaged_differences(want: &Table, have: &Table, backend: Backend, out: &mut
     for h in have.unmanaged.iter().filter(here) {
         if !want.unmanaged.iter().any(|w| same_object(w, h)) {
             out.push(format!(
-                "{} is in the database but not in the snapshot: `{}`",
+                "{} is in the database but not in the snapshot: `{}` (record it with \
+                 `manage makemigrations --adopt`)",
                 h.describe(t),
                 definition(h)
             ));
@@ -202,7 +203,8 @@ fn view_differences(want: &Schema, have: &Schema, backend: Backend, out: &mut Ve
     for h in have.views.values() {
         if !want.views.contains_key(&h.name) {
             out.push(format!(
-                "view {} is in the database but not in the snapshot: `{}`",
+                "view {} is in the database but not in the snapshot: `{}` (record it with \
+                 `manage makemigrations --adopt`)",
                 h.name, h.sql
             ));
         }

@@ -29,6 +29,27 @@ pub async fn snapshot_from_database(
     if !confirmed && !ui::confirm(&question, "pass --adopt to create it from the database")? {
         bail!("no snapshot to compare the models with; nothing written");
     }
+    let (live, backend) = migrated_schema(ctx).await?;
+    let snapshot = reconcile(&live, models, backend);
+    ctx.project.commit(&project::snapshot_files(
+        &ctx.project.snapshot_dir(),
+        &snapshot,
+    )?)?;
+    println!(
+        "Created {snapshot_dir} from {} ({} tables)",
+        url.describe(),
+        snapshot.tables.len()
+    );
+    for warning in database_only(&snapshot, models) {
+        ui::warn(&warning);
+    }
+    Ok(snapshot)
+}
+
+/// The schema of the configured database, which must have applied every migration of
+/// this project and no other: only then is it what the migrations make.
+async fn migrated_schema(ctx: &Context) -> Result<(Schema, sea_orm::DbBackend)> {
+    let url = ctx.db_url()?;
     let db = url.connect_for_discovery().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
     if let Some(problem) = crate::integrity::unknown_applied(&unknown, &url.describe()) {
@@ -47,20 +68,59 @@ pub async fn snapshot_from_database(
     }
     let table = ctx.migrator.table_name().to_string();
     let live = introspect::introspect(&db, &[table.as_str(), crate::integrity::TABLE]).await?;
-    let snapshot = reconcile(&live, models, db.get_database_backend());
-    ctx.project.commit(&project::snapshot_files(
-        &ctx.project.snapshot_dir(),
-        &snapshot,
-    )?)?;
-    println!(
-        "Created {snapshot_dir} from {} ({} tables)",
-        url.describe(),
-        snapshot.tables.len()
-    );
-    for warning in database_only(&snapshot, models) {
-        ui::warn(&warning);
+    Ok((live, db.get_database_backend()))
+}
+
+/// `makemigrations --adopt` where a snapshot exists: the unmanaged objects of this
+/// backend (indexes, checks, triggers, views), as the fully migrated database has them
+/// now, replace those the snapshot recorded, so that one a hand-written migration made
+/// is kept from then on. Returns what changed, in words.
+pub async fn record_unmanaged(ctx: &Context, snapshot: &mut Schema) -> Result<Vec<String>> {
+    let (live, backend) = migrated_schema(ctx).await?;
+    let backend = crate::schema::Backend::of(backend);
+    let mut said = Vec::new();
+    for (name, table) in &mut snapshot.tables {
+        let Some(now) = live.tables.get(name) else {
+            continue;
+        };
+        let before = std::mem::take(&mut table.unmanaged);
+        let (here, elsewhere): (Vec<Unmanaged>, Vec<Unmanaged>) = before
+            .into_iter()
+            .partition(|u| u.backend() == Some(backend));
+        for u in now.unmanaged.iter().filter(|u| !here.contains(u)) {
+            said.push(format!("recorded {}", u.describe(name)));
+        }
+        for u in here.iter().filter(|u| !now.unmanaged.contains(u)) {
+            said.push(format!(
+                "forgot {} (no longer in the database)",
+                u.describe(name)
+            ));
+        }
+        table.unmanaged = elsewhere;
+        table.unmanaged.extend(now.unmanaged.iter().cloned());
+        table.sort();
     }
-    Ok(snapshot)
+    let (here, elsewhere): (Vec<_>, Vec<_>) = std::mem::take(&mut snapshot.views)
+        .into_values()
+        .partition(|v| v.backend == backend);
+    for v in live.views.values().filter(|v| !here.contains(v)) {
+        said.push(format!("recorded view {}", v.name));
+    }
+    for v in here
+        .iter()
+        .filter(|v| !live.views.values().any(|l| l == *v))
+    {
+        said.push(format!(
+            "forgot view {} (no longer in the database)",
+            v.name
+        ));
+    }
+    snapshot.views = elsewhere
+        .into_iter()
+        .chain(live.views.into_values())
+        .map(|v| (v.name.clone(), v))
+        .collect();
+    Ok(said)
 }
 
 /// What the database has and the entities do not declare, each with what becomes of

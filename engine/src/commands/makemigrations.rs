@@ -26,6 +26,23 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
             );
         }
         adopt::snapshot_from_database(ctx, &models, args.adopt).await?
+    } else if args.adopt && !args.check && !args.dry_run {
+        let mut snapshot = project.read_snapshot()?;
+        let recorded = adopt::record_unmanaged(ctx, &mut snapshot).await?;
+        if recorded.is_empty() {
+            println!("The database has no unmanaged object the snapshot lacks");
+        } else {
+            project.commit(&project::snapshot_files(
+                &project.snapshot_dir(),
+                &snapshot,
+            )?)?;
+            println!(
+                "Updated {}: {}",
+                project.shown(&project.snapshot_dir()),
+                recorded.join(", ")
+            );
+        }
+        snapshot
     } else {
         project.read_snapshot()?
     };
