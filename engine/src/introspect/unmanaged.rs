@@ -57,12 +57,7 @@ fn text(row: &QueryResult, column: &str) -> Result<String> {
 
 async fn postgres(db: &DatabaseConnection) -> Result<Found> {
     let backend = Backend::Postgres;
-    let schema: String = rows(db, "SELECT current_schema()::text AS s")
-        .await?
-        .first()
-        .map(|r| text(r, "s"))
-        .transpose()?
-        .unwrap_or_default();
+    let schema = super::query_string(db, "SELECT current_schema()::text").await?;
     // PostgreSQL writes the table's schema into index and trigger definitions.
     let unqualified = |sql: String| {
         let quoted = crate::sql::Dialect::Postgres.ident(&schema);
@@ -118,12 +113,7 @@ async fn postgres(db: &DatabaseConnection) -> Result<Found> {
 
 async fn mysql(db: &DatabaseConnection) -> Result<Found> {
     let backend = Backend::Mysql;
-    let database: String = rows(db, "SELECT DATABASE() AS d")
-        .await?
-        .first()
-        .map(|r| text(r, "d"))
-        .transpose()?
-        .unwrap_or_default();
+    let database = super::query_string(db, "SELECT DATABASE()").await?;
     // MySQL writes the database's name into view definitions.
     let unqualified = |sql: String| {
         let quoted = crate::sql::Dialect::MySql.ident(&database);
@@ -138,12 +128,9 @@ async fn mysql(db: &DatabaseConnection) -> Result<Found> {
                   JOIN information_schema.CHECK_CONSTRAINTS cc \
                   ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
                   AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME";
-    let mariadb = rows(db, "SELECT VERSION() AS v")
+    let mariadb = super::query_string(db, "SELECT VERSION()")
         .await?
-        .first()
-        .map(|r| text(r, "v"))
-        .transpose()?
-        .is_some_and(|v| v.contains("MariaDB"));
+        .contains("MariaDB");
     let checks = format!(
         "{checks}{} WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_SCHEMA = DATABASE()",
         if mariadb {
