@@ -1192,3 +1192,193 @@ fn entities_in_any_module_layout_round_trip() {
         out.stderr
     );
 }
+
+/// Entities in a PostgreSQL schema (`schema_name`), one of them named with a reserved
+/// word, and a table of the connection's schema referencing one of them.
+const IN_SCHEMA: &[(&str, &str)] = &[
+    (
+        "lib.rs",
+        "pub mod customer;\npub mod note;\npub mod order;\n",
+    ),
+    (
+        "customer.rs",
+        r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(schema_name = "shop", table_name = "customer")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub email: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#,
+    ),
+    (
+        "order.rs",
+        r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(schema_name = "shop", table_name = "order")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub customer_id: i32,
+    #[sea_orm(indexed)]
+    pub total: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::customer::Entity",
+        from = "Column::CustomerId",
+        to = "super::customer::Column::Id"
+    )]
+    Customer,
+}
+
+impl Related<super::customer::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Customer.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#,
+    ),
+    (
+        "note.rs",
+        r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "note")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub customer_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::customer::Entity",
+        from = "Column::CustomerId",
+        to = "super::customer::Column::Id"
+    )]
+    Customer,
+}
+
+impl Related<super::customer::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Customer.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#,
+    ),
+];
+
+#[test]
+fn entities_in_a_postgres_schema_round_trip() {
+    let Some(t) = TestDb::create(Backend::Postgres, "pgschema") else {
+        return;
+    };
+    let url = t.url.as_str();
+    let s = Scenario::new("pgschema");
+    let models = s.path("models/src");
+    std::fs::remove_dir_all(&models).unwrap();
+    std::fs::create_dir_all(&models).unwrap();
+    for (file, text) in IN_SCHEMA {
+        std::fs::write(models.join(file), text).unwrap();
+    }
+    s.build();
+
+    // Without PostgreSQL the tables would be created unqualified: refused.
+    let out = s.manage(&["makemigrations", "-m", "shop"]).expect(1);
+    assert!(
+        out.stderr
+            .contains("PostgreSQL schemas (shop.customer, shop.order)"),
+        "{}",
+        out.stderr
+    );
+    let pg = |args: &[&str]| {
+        let mut full = vec!["--database-url", url];
+        full.extend_from_slice(args);
+        s.manage(&full)
+    };
+    pg(&["makemigrations", "-m", "shop"]).ok();
+    s.build();
+    pg(&["migrate"]).ok();
+    pg(&["check"]).ok();
+    let live = pg(&["schema", "--from", "database"]).ok();
+    let live: Schema = serde_json::from_str(&live.stdout).unwrap();
+    let names: Vec<&String> = live.tables.keys().collect();
+    assert_eq!(names, ["note", "shop.customer", "shop.order"]);
+    assert_eq!(
+        live.tables["note"].foreign_keys[0].ref_table,
+        "shop.customer"
+    );
+
+    // An edit to a table in the schema, and back.
+    let order = models.join("order.rs");
+    let text = std::fs::read_to_string(&order).unwrap();
+    std::fs::write(
+        &order,
+        text.replace(
+            "    pub total: i32,\n",
+            "    pub total: i32,\n    #[sea_orm(unique)]\n    pub code: Option<String>,\n",
+        ),
+    )
+    .unwrap();
+    s.build();
+    pg(&["makemigrations", "-m", "order code"]).ok();
+    s.build();
+    pg(&["migrate"]).ok();
+    pg(&["check"]).ok();
+    // The table by its qualified name: the latest change to it is the new column.
+    let plan = pg(&["rollback", "shop.order", "--dry-run"]).ok();
+    assert!(
+        plan.stdout.contains("order_code") && !plan.stdout.contains("_shop\n"),
+        "{}",
+        plan.stdout
+    );
+    let sql = pg(&["schema", "--format", "sql"]).ok();
+    assert!(
+        sql.stdout.contains("CREATE SCHEMA IF NOT EXISTS \"shop\"")
+            && sql.stdout.contains("CREATE TABLE \"shop\".\"order\""),
+        "{}",
+        sql.stdout
+    );
+    pg(&["rollback", "--yes"]).ok();
+    pg(&["migrate"]).ok();
+    pg(&["check"]).ok();
+    pg(&["rollback", "--steps", "2", "--yes"]).ok();
+    assert_schema(
+        &s,
+        url,
+        Backend::Postgres,
+        &Schema::default(),
+        "after the rollback",
+    );
+
+    // The generated migration itself refuses a backend without schemas.
+    let Some(other) = TestDb::create(Backend::Sqlite, "pgschema") else {
+        return;
+    };
+    let out = s
+        .manage(&["--database-url", other.url.as_str(), "migrate"])
+        .expect(1);
+    assert!(
+        out.stderr
+            .contains("changes tables in PostgreSQL schemas (shop.customer, shop.order)"),
+        "{}",
+        out.stderr
+    );
+}

@@ -8,6 +8,7 @@
 use crate::diff::{Change, Operation};
 use crate::schema::{
     Action, Backend, Column, ColumnType, Default, Enum, ForeignKey, Index, Table, Unmanaged,
+    split_name,
 };
 use crate::sql::Dialect;
 
@@ -120,6 +121,7 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
     out.push_str(&format!(
         "    async fn {name}(&self, {manager}: &SchemaManager) -> Result<(), DbErr> {{\n"
     ));
+    out.push_str(&schemas_prelude(ops));
     for op in ops {
         if warn {
             for warning in op.warnings() {
@@ -129,6 +131,48 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
         out.push_str(&statement(op));
     }
     out.push_str("        Ok(())\n    }\n");
+}
+
+/// What a function touching tables in PostgreSQL schemas (`schema_name`) starts
+/// with: a refusal on backends without schemas, and the schemas its new tables go
+/// into, created once before the first.
+fn schemas_prelude(ops: &[Operation]) -> String {
+    let mut out = String::new();
+    let mut in_schemas: Vec<&str> = ops
+        .iter()
+        .flat_map(Operation::tables)
+        .filter(|t| split_name(t).0.is_some())
+        .collect();
+    in_schemas.sort_unstable();
+    in_schemas.dedup();
+    if !in_schemas.is_empty() {
+        out.push_str(&format!(
+            "        if manager.get_database_backend() != DbBackend::Postgres {{\n\
+             \x20           return Err(DbErr::Migration(\n\
+             \x20               {}.into(),\n\
+             \x20           ));\n        }}\n",
+            lit(&format!(
+                "this migration changes tables in PostgreSQL schemas ({}), which this backend does not have",
+                in_schemas.join(", ")
+            ))
+        ));
+    }
+    let mut schemas: Vec<&str> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Operation::CreateTable(t) => split_name(&t.name).0,
+            _ => None,
+        })
+        .collect();
+    schemas.sort_unstable();
+    schemas.dedup();
+    for schema in schemas {
+        out.push_str(&raw(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            Dialect::Postgres.ident(schema)
+        )));
+    }
+    out
 }
 
 /// Writes `text` as line comments, so that nothing in it can end the comment early.
@@ -155,19 +199,28 @@ fn lit(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// A table for SeaQuery's builders: `"order"`, or `("shop", "order")` in a schema.
+fn tbl(name: &str) -> String {
+    match split_name(name) {
+        (Some(schema), table) => format!("({}, {})", lit(schema), lit(table)),
+        (None, table) => lit(table),
+    }
+}
+
 fn statement(op: &Operation) -> String {
     match op {
         Operation::CreateTable(t) => create_table_with_indexes(t),
         Operation::DropTable(t) => call(
             "drop_table",
-            &format!("Table::drop().table({}).to_owned()", lit(&t.name)),
+            &format!("Table::drop().table({}).to_owned()", tbl(&t.name)),
         ),
         Operation::RenameTable { from, to } => call(
             "rename_table",
             &format!(
                 "Table::rename().table({}, {}).to_owned()",
-                lit(from),
-                lit(to)
+                tbl(from),
+                // PostgreSQL renames within the table's schema.
+                lit(split_name(to).1)
             ),
         ),
         Operation::CreateEnum(e) => postgres_only(&call("create_type", &create_enum(e))),
@@ -263,7 +316,7 @@ fn native_change(table: &str, change: &Change) -> String {
             &chain(
                 "Table::alter()",
                 &[
-                    format!("table({})", lit(table)),
+                    format!("table({})", tbl(table)),
                     method,
                     "to_owned()".into(),
                 ],
@@ -285,7 +338,7 @@ fn native_change(table: &str, change: &Change) -> String {
                 "Index::drop()",
                 &[
                     format!("name({})", lit(&index.name)),
-                    format!("table({})", lit(table)),
+                    format!("table({})", tbl(table)),
                     "to_owned()".into(),
                 ],
             ),
@@ -300,7 +353,7 @@ fn native_change(table: &str, change: &Change) -> String {
                 "ForeignKey::drop()",
                 &[
                     format!("name({})", lit(&fk.name)),
-                    format!("table({})", lit(table)),
+                    format!("table({})", tbl(table)),
                     "to_owned()".into(),
                 ],
             ),
@@ -342,15 +395,15 @@ fn portable_change(table: &str, change: &Change) -> (String, String) {
             if !from.is_empty() {
                 pg_sql.push(format!(
                     "ALTER TABLE {} DROP CONSTRAINT {}",
-                    pg.ident(table),
-                    pg.ident(&format!("{table}_pkey"))
+                    pg.table(table),
+                    pg.ident(&format!("{}_pkey", split_name(table).1))
                 ));
                 my_sql.push(format!("ALTER TABLE {} DROP PRIMARY KEY", my.ident(table)));
             }
             if !to.is_empty() {
                 pg_sql.push(format!(
                     "ALTER TABLE {} ADD PRIMARY KEY ({})",
-                    pg.ident(table),
+                    pg.table(table),
                     pg.idents(to)
                 ));
                 my_sql.push(format!(
@@ -376,7 +429,7 @@ fn alter_column_statements(
     fill: Option<&Default>,
 ) -> (String, String) {
     let (pg, my) = (Dialect::Postgres, Dialect::MySql);
-    let (t, c) = (pg.ident(table), pg.ident(&to.name));
+    let (t, c) = (pg.table(table), pg.ident(&to.name));
     let mut pg_sql = Vec::new();
     if let Some(value) = fill {
         pg_sql.push(format!(
@@ -416,7 +469,7 @@ fn alter_column_statements(
         });
     }
     if from.unique != to.unique {
-        let name = pg.ident(&format!("{table}_{}_key", to.name));
+        let name = pg.ident(&format!("{}_{}_key", split_name(table).1, to.name));
         pg_sql.push(if to.unique {
             format!("ALTER TABLE {t} ADD CONSTRAINT {name} UNIQUE ({c})")
         } else {
@@ -449,7 +502,7 @@ fn alter_column_statements(
         &chain(
             "Table::alter()",
             &[
-                format!("table({})", lit(table)),
+                format!("table({})", tbl(table)),
                 format!("modify_column({})", column_def(&def, false)),
                 "to_owned()".into(),
             ],
@@ -735,7 +788,7 @@ fn chain(base: &str, methods: &[String]) -> String {
 
 fn create_table(t: &Table) -> String {
     let single_pk = t.primary_key.len() == 1;
-    let mut methods = vec![format!("table({})", lit(&t.name))];
+    let mut methods = vec![format!("table({})", tbl(&t.name))];
     for c in &t.columns {
         let is_pk = single_pk && t.primary_key[0] == c.name;
         methods.push(format!("col({})", column_def(c, is_pk)));
@@ -758,16 +811,16 @@ fn create_table(t: &Table) -> String {
 fn foreign_key(table: &str, fk: &ForeignKey) -> String {
     let mut methods = vec![format!("name({})", lit(&fk.name))];
     if fk.columns.len() == 1 && fk.ref_columns.len() == 1 {
-        methods.push(format!("from({}, {})", lit(table), lit(&fk.columns[0])));
+        methods.push(format!("from({}, {})", tbl(table), lit(&fk.columns[0])));
         methods.push(format!(
             "to({}, {})",
-            lit(&fk.ref_table),
+            tbl(&fk.ref_table),
             lit(&fk.ref_columns[0])
         ));
     } else {
-        methods.push(format!("from_tbl({})", lit(table)));
+        methods.push(format!("from_tbl({})", tbl(table)));
         methods.extend(fk.columns.iter().map(|c| format!("from_col({})", lit(c))));
-        methods.push(format!("to_tbl({})", lit(&fk.ref_table)));
+        methods.push(format!("to_tbl({})", tbl(&fk.ref_table)));
         methods.extend(fk.ref_columns.iter().map(|c| format!("to_col({})", lit(c))));
     }
     for (kind, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
@@ -791,7 +844,7 @@ fn action_name(action: Action) -> &'static str {
 fn create_index(table: &str, index: &Index) -> String {
     let mut methods = vec![
         format!("name({})", lit(&index.name)),
-        format!("table({})", lit(table)),
+        format!("table({})", tbl(table)),
     ];
     methods.extend(index.columns.iter().map(|c| format!("col({})", lit(c))));
     if index.unique {

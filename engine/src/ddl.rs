@@ -5,8 +5,8 @@
 use crate::schema::{Action, Column, Schema, Table};
 use crate::sql::{Dialect, to_sea_type};
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, Table as SeaTable,
-    TableCreateStatement,
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, IntoTableRef, Table as SeaTable,
+    TableCreateStatement, TableRef,
 };
 
 pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
@@ -25,11 +25,17 @@ pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
             ));
         }
     }
+    for named in schema.named_schemas() {
+        statements.push(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            dialect.ident(&named)
+        ));
+    }
     for table in creation_order(schema) {
         statements.push(dialect.render(&create_table(table, dialect)));
         for index in &table.indexes {
             let mut stmt = Index::create();
-            stmt.name(&index.name).table(Alias::new(&table.name));
+            stmt.name(&index.name).table(table_ref(&table.name));
             for column in &index.columns {
                 stmt.col(Alias::new(column));
             }
@@ -40,6 +46,14 @@ pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
         }
     }
     statements.iter().map(|s| format!("{s};\n")).collect()
+}
+
+/// A model table name (`table` or `schema.table`) as SeaQuery's table reference.
+fn table_ref(name: &str) -> TableRef {
+    match crate::schema::split_name(name) {
+        (Some(schema), table) => (Alias::new(schema), Alias::new(table)).into_table_ref(),
+        (None, table) => Alias::new(table).into_table_ref(),
+    }
 }
 
 /// Tables with every table they reference before them (cycles broken by name).
@@ -60,7 +74,7 @@ fn creation_order(schema: &Schema) -> Vec<&Table> {
 
 fn create_table(t: &Table, dialect: Dialect) -> TableCreateStatement {
     let mut stmt = SeaTable::create();
-    stmt.table(Alias::new(&t.name));
+    stmt.table(table_ref(&t.name));
     let single_pk = t.primary_key.len() == 1;
     for c in &t.columns {
         let is_pk = single_pk && t.primary_key[0] == c.name;
@@ -76,8 +90,8 @@ fn create_table(t: &Table, dialect: Dialect) -> TableCreateStatement {
     for fk in &t.foreign_keys {
         let mut key = ForeignKey::create();
         key.name(&fk.name)
-            .from_tbl(Alias::new(&t.name))
-            .to_tbl(Alias::new(&fk.ref_table))
+            .from_tbl(table_ref(&t.name))
+            .to_tbl(table_ref(&fk.ref_table))
             .on_delete(action(fk.on_delete))
             .on_update(action(fk.on_update));
         for column in &fk.columns {

@@ -99,19 +99,6 @@ impl Entities {
         let mut defined_in = std::collections::HashMap::new();
         for (module, read) in &self.readers {
             let parts = read();
-            if let Some(sea_query::TableRef::Table(sea_query::TableName(Some(named), table), _)) =
-                parts.create.get_table_name()
-            {
-                // Generated DDL, introspection and check all assume the default schema:
-                // going on would create the table where SeaORM's queries do not look.
-                anyhow::bail!(
-                    "entity {module} has schema_name = \"{}\" (table `{table}`): manage does not \
-                     handle database schemas yet, and would create the table unqualified where \
-                     SeaORM's queries would not find it. Remove schema_name (and use the \
-                     connection's search_path), or keep this entity out of the entity crate",
-                    named.1
-                );
-            }
             let table = table_from_parts(parts, &mut schema);
             if let Some(first) = defined_in.insert(table.name.clone(), *module) {
                 anyhow::bail!(
@@ -210,9 +197,16 @@ fn table_from_parts(parts: Parts, schema: &mut Schema) -> Table {
 }
 
 /// The bare table name of a reference (schema qualifiers are not modelled yet).
+/// The model's name of a table SeaORM refers to: `schema.table` for an entity with
+/// `schema_name`.
 fn table_ref_name(table: &sea_query::TableRef) -> String {
     match table {
-        sea_query::TableRef::Table(sea_query::TableName(_, name), _) => name.to_string(),
+        sea_query::TableRef::Table(sea_query::TableName(schema, name), _) => {
+            schema::qualified_name(
+                schema.as_ref().map(|s| s.1.to_string()).as_deref(),
+                &name.to_string(),
+            )
+        }
         other => format!("{other:?}"),
     }
 }
@@ -346,13 +340,12 @@ mod tests {
     }
 
     #[test]
-    fn an_entity_in_a_named_schema_is_refused_not_read_unqualified() {
+    fn an_entity_in_a_named_schema_is_read_qualified() {
         let mut entities = super::Entities::default();
         entities.add(shop_order::Entity);
-        let err = entities.schema().unwrap_err().to_string();
-        assert!(
-            err.contains("schema_name = \"shop\"") && err.contains("shop_order"),
-            "{err}"
-        );
+        let schema = entities.schema().unwrap();
+        let names: Vec<&String> = schema.tables.keys().collect();
+        assert_eq!(names, ["shop.order"]);
+        assert_eq!(schema.named_schemas(), ["shop"]);
     }
 }

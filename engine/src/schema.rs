@@ -464,6 +464,37 @@ impl Schema {
     }
 }
 
+/// A table's name in the model: `table`, or `schema.table` for an entity with
+/// `schema_name` (PostgreSQL schemas). Every stage keys tables by this name; only SQL
+/// and generated code split it again ([`split_name`]).
+pub fn qualified_name(schema: Option<&str>, table: &str) -> String {
+    match schema {
+        Some(schema) => format!("{schema}.{table}"),
+        None => table.to_string(),
+    }
+}
+
+/// The schema and the table of a model table name.
+pub fn split_name(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('.') {
+        Some((schema, table)) => (Some(schema), table),
+        None => (None, name),
+    }
+}
+
+impl Schema {
+    /// The PostgreSQL schemas the tables name, other than the connection's own.
+    pub fn named_schemas(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .tables
+            .keys()
+            .filter_map(|t| split_name(t).0.map(str::to_string))
+            .collect();
+        out.dedup();
+        out
+    }
+}
+
 /// The default index name for `columns` of `table`, as SeaORM names them.
 pub fn index_name(table: &str, columns: &[String]) -> String {
     format!("idx-{}-{}", table, columns.join("-"))

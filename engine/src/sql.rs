@@ -23,6 +23,14 @@ impl Dialect {
         }
     }
 
+    /// A table name of the model (`table` or `schema.table`), quoted.
+    pub fn table(self, name: &str) -> String {
+        match crate::schema::split_name(name) {
+            (Some(schema), table) => format!("{}.{}", self.ident(schema), self.ident(table)),
+            (None, table) => self.ident(table),
+        }
+    }
+
     /// A comma-separated list of quoted identifiers.
     pub fn idents(self, names: &[String]) -> String {
         names

@@ -29,7 +29,7 @@ pub async fn snapshot_from_database(
     if !confirmed && !ui::confirm(&question, "pass --adopt to create it from the database")? {
         bail!("no snapshot to compare the models with; nothing written");
     }
-    let (live, backend) = migrated_schema(ctx).await?;
+    let (live, backend) = migrated_schema(ctx, &models.named_schemas()).await?;
     let snapshot = reconcile(&live, models, backend);
     ctx.project.commit(&project::snapshot_files(
         &ctx.project.snapshot_dir(),
@@ -48,7 +48,10 @@ pub async fn snapshot_from_database(
 
 /// The schema of the configured database, which must have applied every migration of
 /// this project and no other: only then is it what the migrations make.
-async fn migrated_schema(ctx: &Context) -> Result<(Schema, sea_orm::DbBackend)> {
+async fn migrated_schema(
+    ctx: &Context,
+    schemas: &[String],
+) -> Result<(Schema, sea_orm::DbBackend)> {
     let url = ctx.db_url()?;
     let db = url.connect_for_discovery().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
@@ -67,7 +70,8 @@ async fn migrated_schema(ctx: &Context) -> Result<(Schema, sea_orm::DbBackend)> 
         );
     }
     let table = ctx.migrator.table_name().to_string();
-    let live = introspect::introspect(&db, &[table.as_str(), crate::integrity::TABLE]).await?;
+    let live =
+        introspect::introspect(&db, &[table.as_str(), crate::integrity::TABLE], schemas).await?;
     Ok((live, db.get_database_backend()))
 }
 
@@ -76,7 +80,7 @@ async fn migrated_schema(ctx: &Context) -> Result<(Schema, sea_orm::DbBackend)> 
 /// now, replace those the snapshot recorded, so that one a hand-written migration made
 /// is kept from then on. Returns what changed, in words.
 pub async fn record_unmanaged(ctx: &Context, snapshot: &mut Schema) -> Result<Vec<String>> {
-    let (live, backend) = migrated_schema(ctx).await?;
+    let (live, backend) = migrated_schema(ctx, &snapshot.named_schemas()).await?;
     let backend = crate::schema::Backend::of(backend);
     let mut said = Vec::new();
     for (name, table) in &mut snapshot.tables {

@@ -93,7 +93,7 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
         // Nothing to compare the database with.
     } else if pending.is_empty() {
         let discovery = ctx.db_url()?.connect_for_discovery().await?;
-        let live = database_schema(ctx, &discovery).await?;
+        let live = database_schema(ctx, &discovery, &snapshot.named_schemas()).await?;
         for d in compare::differences(&snapshot, &live, db.get_database_backend()) {
             problems.push(format!("database differs from the migrations: {d}"));
         }
@@ -142,7 +142,20 @@ pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
         Source::Models => ctx.entities.schema()?,
         Source::Snapshot => ctx.snapshot()?,
         Source::Database => {
-            database_schema(ctx, &ctx.db_url()?.connect_for_discovery().await?).await?
+            // The schemas the snapshot names (without sources, all there is), and the
+            // models' (where there are sources).
+            let mut schemas = ctx
+                .snapshot()
+                .map(|s| s.named_schemas())
+                .unwrap_or_default();
+            if ctx.project.on_disk
+                && let Ok(models) = ctx.entities.schema()
+            {
+                schemas.extend(models.named_schemas());
+            }
+            schemas.sort();
+            schemas.dedup();
+            database_schema(ctx, &ctx.db_url()?.connect_for_discovery().await?, &schemas).await?
         }
     };
     match args.format {
@@ -173,7 +186,11 @@ fn unmanaged_objects(snapshot: &Schema) -> Vec<String> {
 }
 
 /// The live schema without the migration bookkeeping table.
-async fn database_schema(ctx: &Context, db: &DatabaseConnection) -> Result<Schema> {
+async fn database_schema(
+    ctx: &Context,
+    db: &DatabaseConnection,
+    schemas: &[String],
+) -> Result<Schema> {
     let table = ctx.migrator.table_name().to_string();
-    introspect::introspect(db, &[table.as_str(), integrity::TABLE]).await
+    introspect::introspect(db, &[table.as_str(), integrity::TABLE], schemas).await
 }

@@ -17,6 +17,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     // Only a migration with operations is laid out by rustfmt.
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
     let models = ctx.entities.schema()?;
+    require_schemas(ctx, &models)?;
     warn_about_unregistered(project)?;
     let mut snapshot = if adopt::needed(project)? {
         if args.check || args.dry_run {
@@ -108,6 +109,32 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         }
     }
     Ok(code_written)
+}
+
+/// Entities with `schema_name` put tables in PostgreSQL schemas, which other backends
+/// do not have: refused before anything is written, never created unqualified where
+/// SeaORM's queries would not look.
+fn require_schemas(ctx: &Context, models: &Schema) -> Result<()> {
+    let in_schemas: Vec<&String> = models
+        .tables
+        .keys()
+        .filter(|t| crate::schema::split_name(t).0.is_some())
+        .collect();
+    let url = ctx.db_url()?;
+    if in_schemas.is_empty() || url.backend() == Some(sea_orm::DbBackend::Postgres) {
+        return Ok(());
+    }
+    bail!(
+        "entities with schema_name put tables in PostgreSQL schemas ({}), and the configured \
+         database ({}) has none: set DATABASE_URL to the PostgreSQL database, or remove \
+         schema_name",
+        in_schemas
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        url.describe()
+    )
 }
 
 /// A renamed table keeps its unmanaged objects in the next snapshot.

@@ -12,11 +12,28 @@ use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, S
 use anyhow::{Context, Result};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-/// The schema of the connected database, leaving out the tables named in `skip`.
-pub async fn introspect(db: &DatabaseConnection, skip: &[&str]) -> Result<Schema> {
+/// The schema of the connected database, leaving out the tables named in `skip`. On
+/// PostgreSQL, the tables of the connection's schema and of `schemas` (those entities
+/// name with `schema_name`), the latter as `schema.table`.
+pub async fn introspect(
+    db: &DatabaseConnection,
+    skip: &[&str],
+    schemas: &[String],
+) -> Result<Schema> {
     let mut schema = match db.get_database_backend() {
         DbBackend::Sqlite => sqlite(db).await,
-        DbBackend::Postgres => postgres(db).await,
+        DbBackend::Postgres => {
+            let mut all = postgres(db, None).await?;
+            for named in schemas {
+                let more = postgres(db, Some(named)).await?;
+                all.tables.extend(more.tables);
+                for (name, e) in more.enums {
+                    all.enums.entry(name).or_insert(e);
+                }
+            }
+            resolve_references(&mut all);
+            Ok(all)
+        }
         DbBackend::MySql => mysql(db).await,
         other => anyhow::bail!("introspection of {other:?} is not supported"),
     }
@@ -132,11 +149,16 @@ async fn sqlite(db: &DatabaseConnection) -> Result<Schema> {
     Ok(schema)
 }
 
-async fn postgres(db: &DatabaseConnection) -> Result<Schema> {
+/// The tables of one PostgreSQL schema: the connection's (`None`), or a named one
+/// whose tables are then called `schema.table`.
+async fn postgres(db: &DatabaseConnection, named: Option<&str>) -> Result<Schema> {
     use sea_schema::postgres::def::{ColumnDefault, Type};
     let pool = db.get_postgres_connection_pool().clone();
-    let current = query_string(db, "SELECT CURRENT_SCHEMA()").await?;
-    let found = sea_schema::postgres::discovery::SchemaDiscovery::new(pool, &current)
+    let nsp = match named {
+        Some(named) => named.to_string(),
+        None => query_string(db, "SELECT CURRENT_SCHEMA()").await?,
+    };
+    let found = sea_schema::postgres::discovery::SchemaDiscovery::new(pool, &nsp)
         .discover()
         .await?;
     let mut schema = Schema::default();
@@ -149,9 +171,10 @@ async fn postgres(db: &DatabaseConnection) -> Result<Schema> {
             },
         );
     }
-    let indexes = postgres_indexes(db).await?;
+    let indexes = postgres_indexes(db, &nsp).await?;
     for t in &found.tables {
-        let name = t.info.name.clone();
+        let bare = t.info.name.clone();
+        let name = schema::qualified_name(named, &bare);
         let primary_key = t
             .primary_key_constraints
             .first()
@@ -245,7 +268,7 @@ async fn postgres(db: &DatabaseConnection) -> Result<Schema> {
             Table {
                 indexes: indexes
                     .iter()
-                    .filter(|(table, _)| *table == name)
+                    .filter(|(table, _)| *table == bare)
                     .map(|(_, i)| i.clone())
                     .collect(),
                 name,
@@ -282,8 +305,34 @@ fn postgres_default(expr: &str) -> schema::Default {
     schema::Default::Expr(expr.to_string())
 }
 
-/// Every index but primary keys: sea-schema reports only the unique ones.
-async fn postgres_indexes(db: &DatabaseConnection) -> Result<Vec<(String, Index)>> {
+/// A foreign key names the table it references without its schema: one in a named
+/// schema references a table of that schema if there is one, else of the connection's.
+/// One in the connection's schema references a table of its own schema if there is
+/// one, else the only table of that name in a named schema.
+fn resolve_references(schema: &mut Schema) {
+    let names: std::collections::BTreeSet<String> = schema.tables.keys().cloned().collect();
+    for (name, table) in &mut schema.tables {
+        let nsp = schema::split_name(name).0;
+        for fk in &mut table.foreign_keys {
+            let same = schema::qualified_name(nsp, &fk.ref_table);
+            if names.contains(&same) {
+                fk.ref_table = same;
+                continue;
+            }
+            let elsewhere: Vec<&String> = names
+                .iter()
+                .filter(|n| schema::split_name(n).1 == fk.ref_table && n.contains('.'))
+                .collect();
+            if let ([only], false) = (elsewhere.as_slice(), names.contains(&fk.ref_table)) {
+                fk.ref_table = (*only).clone();
+            }
+        }
+    }
+}
+
+/// Every plain index of schema `nsp` but primary keys (sea-schema reports only the
+/// unique ones); partial and expression indexes are unmanaged, read elsewhere.
+async fn postgres_indexes(db: &DatabaseConnection, nsp: &str) -> Result<Vec<(String, Index)>> {
     let sql = "SELECT t.relname::text AS table_name, i.relname::text AS index_name, \
                ix.indisunique AS is_unique, \
                array_to_string(array_agg(a.attname::text ORDER BY k.n), ',') AS columns \
@@ -293,8 +342,12 @@ async fn postgres_indexes(db: &DatabaseConnection) -> Result<Vec<(String, Index)
                JOIN pg_namespace ns ON ns.oid = t.relnamespace \
                CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n) \
                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
-               WHERE ns.nspname = current_schema() AND NOT ix.indisprimary \
+               WHERE ns.nspname = {} AND NOT ix.indisprimary \
+               AND ix.indpred IS NULL AND ix.indexprs IS NULL \
                GROUP BY t.relname, i.relname, ix.indisunique";
+    // A literal rather than a parameter: no prepared statement, which a
+    // transaction-mode pooler would not keep.
+    let sql = sql.replace("{}", &format!("'{}'", nsp.replace('\'', "''")));
     let rows = db
         .query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
         .await?;
