@@ -833,7 +833,13 @@ fn round_trip_on_every_backend() {
         let aside = s.path("migrations/schema.aside");
         std::fs::rename(&schema_dir, &aside).unwrap();
         let adopted = manage(&["makemigrations", "--adopt", "-m", "adopted"]);
-        std::fs::remove_dir_all(&schema_dir).unwrap();
+        let snapshot = std::fs::read_dir(schema_dir.join("tables")).map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect::<Vec<_>>()
+        });
+        let _ = std::fs::remove_dir_all(&schema_dir);
         std::fs::rename(&aside, &schema_dir).unwrap();
         let adopted = adopted.ok();
         assert!(
@@ -841,6 +847,16 @@ fn round_trip_on_every_backend() {
             "{}: adopt wrote a migration:\n{}",
             backend.name(),
             adopted.stdout
+        );
+        // Nothing was mistaken for the database's own: no unmanaged object, no warning.
+        let snapshot = snapshot.unwrap();
+        assert!(!snapshot.is_empty());
+        assert!(
+            snapshot.iter().all(|t| !t.contains("\"unmanaged\""))
+                && !adopted.stderr.contains("not declared"),
+            "{}: {}\n{snapshot:#?}",
+            backend.name(),
+            adopted.stderr
         );
 
         // rollback <table>: the migration that created tags (with measurements) and
@@ -1342,6 +1358,31 @@ fn entities_in_a_postgres_schema_round_trip() {
         live.tables["note"].foreign_keys[0].ref_table,
         "shop.customer"
     );
+    // The database's own objects in the schema are seen, and recorded on request.
+    support::db::block_on(async {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &db,
+            "CREATE INDEX big_orders ON shop.\"order\" (total) WHERE total > 1000",
+        )
+        .await
+        .unwrap();
+    });
+    let out = pg(&["check"]).expect(1);
+    assert!(
+        out.stdout
+            .contains("index big_orders on shop.order is in the database but not in the snapshot"),
+        "{}",
+        out.stdout
+    );
+    let out = pg(&["makemigrations", "--adopt", "-m", "record"]).ok();
+    assert!(
+        out.stdout
+            .contains("recorded index big_orders on shop.order"),
+        "{}",
+        out.stdout
+    );
+    pg(&["check"]).ok();
 
     // An edit to a table in the schema, and back.
     let order = models.join("order.rs");

@@ -6,6 +6,7 @@
 //! types, and so on. Then the two are compared object by object, and each difference is
 //! one sentence.
 
+use crate::introspect::unmanaged::squeeze;
 use crate::schema::{self, Backend, Column, ColumnType, Schema, Table, Unmanaged};
 use sea_orm::DbBackend;
 use std::collections::BTreeSet;
@@ -153,7 +154,7 @@ fn unmanaged_differences(want: &Table, have: &Table, backend: Backend, out: &mut
     let definition = |u: &Unmanaged| match u {
         Unmanaged::Index { sql, .. }
         | Unmanaged::Check { sql, .. }
-        | Unmanaged::Trigger { sql, .. } => sql.clone(),
+        | Unmanaged::Trigger { sql, .. } => squeeze(sql),
         _ => String::new(),
     };
     let here = |u: &&Unmanaged| u.backend() == Some(backend);
@@ -193,7 +194,7 @@ fn view_differences(want: &Schema, have: &Schema, backend: Backend, out: &mut Ve
                 "view {} is in the snapshot but not in the database",
                 w.name
             )),
-            Some(h) if h.sql != w.sql => out.push(format!(
+            Some(h) if squeeze(&h.sql) != squeeze(&w.sql) => out.push(format!(
                 "view {} changed: the snapshot has `{}`, the database `{}`",
                 w.name, w.sql, h.sql
             )),

@@ -25,11 +25,14 @@ pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
             ));
         }
     }
-    for named in schema.named_schemas() {
-        statements.push(format!(
-            "CREATE SCHEMA IF NOT EXISTS {}",
-            dialect.ident(&named)
-        ));
+    // Tables in named schemas exist on PostgreSQL only (makemigrations refuses others).
+    if dialect == Dialect::Postgres {
+        for named in schema.named_schemas() {
+            statements.push(format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                dialect.ident(&named)
+            ));
+        }
     }
     for table in creation_order(schema) {
         statements.push(dialect.render(&create_table(table, dialect)));

@@ -456,9 +456,12 @@ pub fn diff(
         .values()
         .filter(|t| !from.tables.contains_key(&t.name))
     {
-        let candidate = gone
-            .iter()
-            .position(|old| same_shape(&from.tables[old], new));
+        // A table moved to another schema is not a rename (`ALTER TABLE .. RENAME`
+        // stays in the schema): it is dropped and created.
+        let candidate = gone.iter().position(|old| {
+            same_shape(&from.tables[old], new)
+                && crate::schema::split_name(old).0 == crate::schema::split_name(&new.name).0
+        });
         if let Some(at) = candidate
             && ask.renamed_table(&gone[at], &new.name)?
         {
@@ -493,6 +496,13 @@ pub fn diff(
     let mut late = Vec::new();
     for new in to.tables.values() {
         if let Some(old) = from_tables.get(&new.name) {
+            // A renamed table's unmanaged objects are still the database's: a rebuild
+            // or a restated column must keep them.
+            let mut new = new.clone();
+            if new.unmanaged.is_empty() {
+                new.unmanaged = old.unmanaged.clone();
+            }
+            let new = &new;
             let changes = table_changes(old, new, ask)?;
             if changes.is_empty() {
                 continue;

@@ -283,7 +283,9 @@ fn reconcile_table(live: &Table, model: &Table, backend: sea_orm::DbBackend) -> 
         };
         let declared_on_column = model.column(column).is_some_and(|c| c.unique);
         let default_name = match backend {
-            sea_orm::DbBackend::Postgres => index.name == format!("{}_{column}_key", live.name),
+            sea_orm::DbBackend::Postgres => {
+                index.name == format!("{}_{column}_key", crate::schema::split_name(&live.name).1)
+            }
             sea_orm::DbBackend::MySql => index.name == *column,
             // Rebuilt, never altered in place: names do not matter.
             _ => true,

@@ -120,8 +120,11 @@ fn require_schemas(ctx: &Context, models: &Schema) -> Result<()> {
         .keys()
         .filter(|t| crate::schema::split_name(t).0.is_some())
         .collect();
+    if in_schemas.is_empty() {
+        return Ok(());
+    }
     let url = ctx.db_url()?;
-    if in_schemas.is_empty() || url.backend() == Some(sea_orm::DbBackend::Postgres) {
+    if url.backend() == Some(sea_orm::DbBackend::Postgres) {
         return Ok(());
     }
     bail!(

@@ -5,7 +5,7 @@
 //! widths, MySQL's enum names) is evened out later by [`crate::compare`]. What entities
 //! cannot declare (partial indexes, checks, triggers, views) is read by [`unmanaged`].
 
-mod unmanaged;
+pub(crate) mod unmanaged;
 
 use crate::entities;
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
@@ -26,6 +26,13 @@ pub async fn introspect(
             let mut all = postgres(db, None).await?;
             for named in schemas {
                 let more = postgres(db, Some(named)).await?;
+                // `schema_name` naming the connection's own schema: its tables are the
+                // entities' `schema.table`, not unqualified ones as well.
+                if *named == query_string(db, "SELECT CURRENT_SCHEMA()").await? {
+                    for name in more.tables.keys() {
+                        all.tables.remove(schema::split_name(name).1);
+                    }
+                }
                 all.tables.extend(more.tables);
                 for (name, e) in more.enums {
                     all.enums.entry(name).or_insert(e);
@@ -41,7 +48,7 @@ pub async fn introspect(
     schema
         .tables
         .retain(|name, _| !skip.contains(&name.as_str()));
-    let found = unmanaged::read(db).await?;
+    let found = unmanaged::read(db, schemas).await?;
     let partial = found.index_names();
     for (name, table) in &mut schema.tables {
         table

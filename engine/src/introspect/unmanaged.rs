@@ -30,17 +30,27 @@ impl Found {
     }
 }
 
-pub async fn read(db: &DatabaseConnection) -> Result<Found> {
+/// On PostgreSQL, those of the connection's schema and of the named `schemas`, whose
+/// tables and views are then called `schema.name`.
+pub async fn read(db: &DatabaseConnection, schemas: &[String]) -> Result<Found> {
     match db.get_database_backend() {
-        DbBackend::Postgres => postgres(db).await,
+        DbBackend::Postgres => {
+            let mut found = postgres(db, None).await?;
+            for named in schemas {
+                let more = postgres(db, Some(named)).await?;
+                found.objects.extend(more.objects);
+                found.views.extend(more.views);
+            }
+            Ok(found)
+        }
         DbBackend::MySql => mysql(db).await,
         _ => sqlite(db).await,
     }
     .context("reading indexes, constraints, triggers and views")
 }
 
-/// Runs of whitespace as one space, trimmed; a trailing `;` dropped.
-fn squeeze(sql: &str) -> String {
+/// Runs of whitespace as one space, trimmed; a trailing `;` dropped: what is compared.
+pub fn squeeze(sql: &str) -> String {
     let joined = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     joined.trim_end_matches(';').trim_end().to_string()
 }
@@ -55,9 +65,14 @@ fn text(row: &QueryResult, column: &str) -> Result<String> {
     Ok(row.try_get::<String>("", column)?)
 }
 
-async fn postgres(db: &DatabaseConnection) -> Result<Found> {
+async fn postgres(db: &DatabaseConnection, named: Option<&str>) -> Result<Found> {
     let backend = Backend::Postgres;
-    let schema = super::query_string(db, "SELECT current_schema()::text").await?;
+    let schema = match named {
+        Some(named) => named.to_string(),
+        None => super::query_string(db, "SELECT current_schema()::text").await?,
+    };
+    let in_schema = format!("ns.nspname = '{}'", schema.replace('\'', "''"));
+    let qualified = |name: String| crate::schema::qualified_name(named, &name);
     // PostgreSQL writes the table's schema into index and trigger definitions.
     let unqualified = |sql: String| {
         let quoted = crate::sql::Dialect::Postgres.ident(&schema);
@@ -73,37 +88,41 @@ async fn postgres(db: &DatabaseConnection) -> Result<Found> {
          pg_get_indexdef(ix.indexrelid) AS definition, 'index' AS kind \
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
          JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace \
-         WHERE ns.nspname = current_schema() \
+         WHERE {in_schema} \
          AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL)",
         "SELECT t.relname::text AS table_name, c.conname::text AS name, \
          pg_get_constraintdef(c.oid) AS definition, 'check' AS kind \
          FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
          JOIN pg_namespace ns ON ns.oid = t.relnamespace \
-         WHERE ns.nspname = current_schema() AND c.contype = 'c'",
+         WHERE {in_schema} AND c.contype = 'c'",
         "SELECT t.relname::text AS table_name, tg.tgname::text AS name, \
          pg_get_triggerdef(tg.oid) AS definition, 'trigger' AS kind \
          FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid \
          JOIN pg_namespace ns ON ns.oid = t.relnamespace \
-         WHERE ns.nspname = current_schema() AND NOT tg.tgisinternal",
+         WHERE {in_schema} AND NOT tg.tgisinternal",
     ];
     for query in queries {
-        for row in rows(db, query).await? {
+        let query = query.replace("{in_schema}", &in_schema);
+        for row in rows(db, &query).await? {
             let (name, sql) = (text(&row, "name")?, unqualified(text(&row, "definition")?));
             let object = match text(&row, "kind")?.as_str() {
                 "index" => Unmanaged::Index { name, sql, backend },
                 "check" => Unmanaged::Check { name, sql, backend },
                 _ => Unmanaged::Trigger { name, sql, backend },
             };
-            found.objects.push((text(&row, "table_name")?, object));
+            found
+                .objects
+                .push((qualified(text(&row, "table_name")?), object));
         }
     }
     let views = "SELECT c.relname::text AS name, \
                  CASE c.relkind WHEN 'm' THEN 'MATERIALIZED ' ELSE '' END || pg_get_viewdef(c.oid) AS definition \
                  FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace \
-                 WHERE ns.nspname = current_schema() AND c.relkind IN ('v', 'm')";
-    for row in rows(db, views).await? {
+                 WHERE {in_schema} AND c.relkind IN ('v', 'm') \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')";
+    for row in rows(db, &views.replace("{in_schema}", &in_schema)).await? {
         found.views.push(View {
-            name: text(&row, "name")?,
+            name: qualified(text(&row, "name")?),
             sql: squeeze(&text(&row, "definition")?),
             backend,
         });
@@ -196,7 +215,8 @@ async fn sqlite(db: &DatabaseConnection) -> Result<Found> {
                    OR EXISTS (SELECT 1 FROM pragma_index_xinfo(m.name) x WHERE x.cid = -2)))) \
                    ORDER BY m.name";
     for row in rows(db, objects).await? {
-        let (name, sql) = (text(&row, "name")?, squeeze(&text(&row, "definition")?));
+        // Kept as written: a rebuild runs it again (a `--` comment ends at its line).
+        let (name, sql) = (text(&row, "name")?, text(&row, "definition")?);
         let object = match text(&row, "kind")?.as_str() {
             "view" => {
                 found.views.push(View { name, sql, backend });
@@ -227,24 +247,39 @@ async fn sqlite(db: &DatabaseConnection) -> Result<Found> {
 ///
 /// The statement is read token by token rather than parsed: SQLite accepts type names
 /// no SQL grammar knows (`real(10, 2)`), and only the checks are wanted. A condition
-/// is its own text, whitespace evened out.
+/// is its own text, exactly as written (a rebuild restates it).
 pub fn sqlite_checks(table: &str, create: &str) -> Result<Vec<(String, String)>> {
     use sqlparser::keywords::Keyword;
     use sqlparser::tokenizer::{Token, Tokenizer};
     if !create.to_ascii_lowercase().contains("check") {
         return Ok(Vec::new());
     }
-    let tokens = Tokenizer::new(&sqlparser::dialect::SQLiteDialect {}, create)
-        .tokenize()
+    let spanned = Tokenizer::new(&sqlparser::dialect::SQLiteDialect {}, create)
+        .tokenize_with_location()
         .with_context(|| format!("reading the definition of table {table}"))?;
+    // Where each token starts in `create`, in bytes (locations count lines and chars).
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(create.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |at: &sqlparser::tokenizer::Location| -> usize {
+        let line = line_starts
+            .get((at.line as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(create.len());
+        create[line..]
+            .char_indices()
+            .nth((at.column as usize).saturating_sub(1))
+            .map_or(create.len(), |(i, _)| line + i)
+    };
+    let tokens: Vec<Token> = spanned.iter().map(|t| t.token.clone()).collect();
     let keyword = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     // The items between the table's outer parentheses, split at its top-level commas.
     let Some(open) = tokens.iter().position(|t| *t == Token::LParen) else {
         return Ok(Vec::new());
     };
-    let mut items: Vec<Vec<&Token>> = vec![Vec::new()];
+    let mut items: Vec<Vec<(usize, &Token)>> = vec![Vec::new()];
     let mut depth = 0;
-    for token in &tokens[open + 1..] {
+    for (index, token) in tokens.iter().enumerate().skip(open + 1) {
         match token {
             Token::LParen => depth += 1,
             Token::RParen if depth == 0 => break,
@@ -255,11 +290,15 @@ pub fn sqlite_checks(table: &str, create: &str) -> Result<Vec<(String, String)>>
             }
             _ => {}
         }
-        items.last_mut().expect("one item at least").push(token);
+        items
+            .last_mut()
+            .expect("one item at least")
+            .push((index, token));
     }
     let mut out = Vec::new();
     let mut unnamed = 0;
     for item in items {
+        let (positions, item): (Vec<usize>, Vec<&Token>) = item.into_iter().unzip();
         let significant: Vec<usize> = (0..item.len())
             .filter(|&i| !matches!(item[i], Token::Whitespace(_)))
             .collect();
@@ -312,7 +351,16 @@ pub fn sqlite_checks(table: &str, create: &str) -> Result<Vec<(String, String)>>
                     }
                     end += 1;
                 }
-                let text: String = item[start..end].iter().map(|t| t.to_string()).collect();
+                // The condition's own text, between the parentheses.
+                let text = match (positions.get(start - 1), positions.get(end)) {
+                    (Some(&open), Some(&close)) => {
+                        let from = offset(&spanned[open].span.start) + 1;
+                        create[from..offset(&spanned[close].span.start)]
+                            .trim()
+                            .to_string()
+                    }
+                    _ => continue,
+                };
                 let name = name.take().unwrap_or_else(|| match &column {
                     Some(c) => format!("{table}_{c}_check"),
                     None => {
@@ -320,7 +368,7 @@ pub fn sqlite_checks(table: &str, create: &str) -> Result<Vec<(String, String)>>
                         format!("{table}_check{unnamed}")
                     }
                 });
-                out.push((name, squeeze(&text)));
+                out.push((name, text));
                 at = significant
                     .iter()
                     .position(|&i| i >= end)
@@ -336,20 +384,20 @@ pub fn sqlite_checks(table: &str, create: &str) -> Result<Vec<(String, String)>>
 #[cfg(test)]
 mod tests {
     #[test]
-    fn sqlite_checks_are_named_and_normalized() {
+    fn sqlite_checks_are_named_and_kept_as_written() {
         let create = "CREATE TABLE \"fruit\" ( \"id\" integer NOT NULL PRIMARY KEY, \
                       \"price\" real(10, 2) NOT NULL, \
                       \"stock\" integer NOT NULL DEFAULT 0 CHECK (\"stock\"   >= 0), \
-                      CHECK (length(name) > 0), CONSTRAINT \"named\" CHECK (stock < 1000) )";
+                      CHECK (length(name) > 0), CONSTRAINT \"named\" CHECK (name <> 'O''Brien') )";
         assert_eq!(
             super::sqlite_checks("fruit", create).unwrap(),
             [
                 (
                     "fruit_stock_check".to_string(),
-                    "\"stock\" >= 0".to_string()
+                    "\"stock\"   >= 0".to_string()
                 ),
                 ("fruit_check1".to_string(), "length(name) > 0".to_string()),
-                ("named".to_string(), "stock < 1000".to_string()),
+                ("named".to_string(), "name <> 'O''Brien'".to_string()),
             ]
         );
     }
