@@ -235,8 +235,14 @@ fn statement(op: &Operation) -> String {
             }
             let (mut mysql, mut postgres) = (String::new(), String::new());
             for change in changes {
-                let change = &with_unmanaged_default(to, change);
-                let (my, pg) = portable_change(&to.name, change);
+                let (my, _) = portable_change(
+                    &to.name,
+                    &with_unmanaged_default(to, change, Backend::Mysql),
+                );
+                let (_, pg) = portable_change(
+                    &to.name,
+                    &with_unmanaged_default(to, change, Backend::Postgres),
+                );
                 mysql.push_str(&my);
                 postgres.push_str(&pg);
                 if let Change::DropForeignKey(fk) = change {
@@ -266,11 +272,13 @@ fn statement(op: &Operation) -> String {
 /// A column change with the column's unmanaged default on both sides: MySQL restates a
 /// whole column when it changes one, and PostgreSQL must set a default again after a
 /// type change, so both must know the default the database keeps.
-fn with_unmanaged_default(table: &Table, change: &Change) -> Change {
+fn with_unmanaged_default(table: &Table, change: &Change, backend: Backend) -> Change {
     let mut change = change.clone();
     if let Change::AlterColumn { from, to, .. } = &mut change {
-        for object in &table.unmanaged {
-            if let Unmanaged::Default { column, default } = object
+        for object in table.unmanaged.iter().filter(|u| u.holds_on(backend)) {
+            if let Unmanaged::Default {
+                column, default, ..
+            } = object
                 && *column == to.name
             {
                 from.default.get_or_insert_with(|| default.clone());
@@ -604,7 +612,7 @@ fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
     // columns (with their rows) and defaults are part of its definition, checks are
     // restated in it, and its SQLite triggers and partial indexes, dropped with the
     // old table, are created again from their recorded statements.
-    let to = &to.as_stored();
+    let to = &to.as_stored(Backend::Sqlite);
     let elsewhere: Vec<String> = to
         .unmanaged
         .iter()
@@ -708,7 +716,7 @@ fn is_unmanaged_column(table: &Table, name: &str) -> bool {
     table
         .unmanaged
         .iter()
-        .any(|u| matches!(u, Unmanaged::Column { column } if column.name == name))
+        .any(|u| matches!(u, Unmanaged::Column { column, .. } if column.name == name))
 }
 
 /// The helper a file with SQLite rebuilds ends with.

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 /// The differences between `expected` and `actual` on `backend`, in words.
 pub fn differences(expected: &Schema, actual: &Schema, backend: DbBackend) -> Vec<String> {
-    let expected = project(&expected.as_stored(), backend);
+    let expected = project(&expected.as_stored(Backend::of(backend)), backend);
     let actual = project(actual, backend);
     let mut out = Vec::new();
     for (name, want) in &expected.tables {
@@ -157,7 +157,12 @@ fn unmanaged_differences(want: &Table, have: &Table, backend: Backend, out: &mut
         | Unmanaged::Trigger { sql, .. } => squeeze(sql),
         _ => String::new(),
     };
-    let here = |u: &&Unmanaged| u.backend() == Some(backend);
+    let here = |u: &&Unmanaged| {
+        matches!(
+            u,
+            Unmanaged::Index { .. } | Unmanaged::Check { .. } | Unmanaged::Trigger { .. }
+        ) && u.backend() == Some(backend)
+    };
     for w in want.unmanaged.iter().filter(here) {
         match have.unmanaged.iter().find(|h| same_object(w, h)) {
             None => out.push(format!(

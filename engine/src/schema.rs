@@ -63,10 +63,21 @@ pub enum Unmanaged {
         sql: String,
         backend: Backend,
     },
-    /// A default the database gives a column whose entity declares none.
-    Default { column: String, default: Default },
-    /// A column no entity declares.
-    Column { column: Column },
+    /// A default the database gives a column whose entity declares none. `backend`
+    /// when it is an SQL expression, which means something only there.
+    Default {
+        column: String,
+        default: Default,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backend: Option<Backend>,
+    },
+    /// A column no entity declares. `backend` when its type or default is written in
+    /// the SQL of the backend it was read from.
+    Column {
+        column: Column,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backend: Option<Backend>,
+    },
 }
 
 /// A view; `sql` is its definition as the backend reports it.
@@ -112,7 +123,7 @@ impl Unmanaged {
             | Unmanaged::Check { name, .. }
             | Unmanaged::Trigger { name, .. } => name,
             Unmanaged::Default { column, .. } => column,
-            Unmanaged::Column { column } => &column.name,
+            Unmanaged::Column { column, .. } => &column.name,
         }
     }
 
@@ -133,17 +144,25 @@ impl Unmanaged {
             Unmanaged::Index { backend, .. }
             | Unmanaged::Check { backend, .. }
             | Unmanaged::Trigger { backend, .. } => Some(*backend),
-            Unmanaged::Default { .. } | Unmanaged::Column { .. } => None,
+            Unmanaged::Default { backend, .. } | Unmanaged::Column { backend, .. } => *backend,
         }
+    }
+
+    /// Whether it is part of the database's schema on `backend`: written for it, or
+    /// meaning the same on all.
+    pub fn holds_on(&self, backend: Backend) -> bool {
+        self.backend().is_none_or(|b| b == backend)
     }
 
     /// One line for reports: `trigger fruit_touch on fruit`.
     pub fn describe(&self, table: &str) -> String {
         match self {
-            Unmanaged::Default { column, default } => {
+            Unmanaged::Default {
+                column, default, ..
+            } => {
                 format!("default {} of {table}.{column}", default.sql_literal())
             }
-            Unmanaged::Column { column } => format!("column {table}.{}", column.name),
+            Unmanaged::Column { column, .. } => format!("column {table}.{}", column.name),
             other => format!("{} {} on {table}", other.kind(), other.name()),
         }
     }
@@ -308,18 +327,21 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// The table as the database holds it: unmanaged defaults on their columns,
-    /// unmanaged columns after the others.
-    pub fn as_stored(&self) -> Table {
+    /// The table as a database of `backend` holds it: unmanaged defaults on their
+    /// columns, unmanaged columns after the others (those written for `backend`, or
+    /// for any).
+    pub fn as_stored(&self, backend: Backend) -> Table {
         let mut out = self.clone();
-        for object in &self.unmanaged {
+        for object in self.unmanaged.iter().filter(|u| u.holds_on(backend)) {
             match object {
-                Unmanaged::Default { column, default } => {
+                Unmanaged::Default {
+                    column, default, ..
+                } => {
                     if let Some(c) = out.columns.iter_mut().find(|c| c.name == *column) {
                         c.default = Some(default.clone());
                     }
                 }
-                Unmanaged::Column { column } => out.columns.push(column.clone()),
+                Unmanaged::Column { column, .. } => out.columns.push(column.clone()),
                 _ => {}
             }
         }
@@ -398,15 +420,15 @@ impl Schema {
             let mut kept = Vec::new();
             for object in std::mem::take(&mut table.unmanaged) {
                 match object {
-                    Unmanaged::Default { column, default }
-                        if model.column(&column).is_some_and(|c| c.default.is_some()) =>
-                    {
+                    Unmanaged::Default {
+                        column, default, ..
+                    } if model.column(&column).is_some_and(|c| c.default.is_some()) => {
                         taken.push(format!("default of {name}.{column}"));
                         if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
                             c.default = Some(default);
                         }
                     }
-                    Unmanaged::Column { column } if model.column(&column.name).is_some() => {
+                    Unmanaged::Column { column, .. } if model.column(&column.name).is_some() => {
                         taken.push(format!("column {name}.{}", column.name));
                         table.columns.push(column);
                     }
@@ -444,10 +466,10 @@ impl Schema {
 
     /// The schema as the database holds it: unmanaged defaults on their columns and
     /// unmanaged columns among the others. What `check` compares a live database with.
-    pub fn as_stored(&self) -> Schema {
+    pub fn as_stored(&self, backend: Backend) -> Schema {
         let mut out = self.clone();
         for table in out.tables.values_mut() {
-            *table = table.as_stored();
+            *table = table.as_stored(backend);
         }
         out
     }

@@ -4,7 +4,7 @@
 use crate::compare;
 use crate::executor::Executor;
 use crate::project::{self, Project};
-use crate::schema::{Schema, Table, Unmanaged};
+use crate::schema::{Backend, Schema, Table, Unmanaged};
 use crate::{Context, introspect, ui};
 use anyhow::{Result, bail};
 
@@ -88,9 +88,12 @@ pub async fn record_unmanaged(ctx: &Context, snapshot: &mut Schema) -> Result<Ve
             continue;
         };
         let before = std::mem::take(&mut table.unmanaged);
-        let (here, elsewhere): (Vec<Unmanaged>, Vec<Unmanaged>) = before
-            .into_iter()
-            .partition(|u| u.backend() == Some(backend));
+        let (here, elsewhere): (Vec<Unmanaged>, Vec<Unmanaged>) =
+            before.into_iter().partition(|u| {
+                // Defaults and columns are the managed schema's business, never re-read.
+                u.backend() == Some(backend)
+                    && !matches!(u, Unmanaged::Default { .. } | Unmanaged::Column { .. })
+            });
         for u in now.unmanaged.iter().filter(|u| !here.contains(u)) {
             said.push(format!("recorded {}", u.describe(name)));
         }
@@ -187,16 +190,23 @@ fn database_only(snapshot: &Schema, models: &Schema) -> Vec<String> {
 
 /// The live table without what its entity does not declare, and that as unmanaged
 /// objects: columns the entity lacks, defaults it lacks, and what the database alone
-/// can have (already read as unmanaged).
-fn split_database_only(live: &Table, model: &Table) -> (Table, Vec<Unmanaged>) {
+/// can have (already read as unmanaged). A default written as an SQL expression, or
+/// a column of a type the model has no word for, is tagged with `backend`: it means
+/// something only there.
+fn split_database_only(live: &Table, model: &Table, backend: Backend) -> (Table, Vec<Unmanaged>) {
+    let expression =
+        |d: &Option<crate::schema::Default>| matches!(d, Some(crate::schema::Default::Expr(_)));
     let mut managed = live.clone();
     let mut unmanaged = std::mem::take(&mut managed.unmanaged);
     managed.columns.retain(|column| {
         let extra =
             model.column(&column.name).is_none() && !live.primary_key.contains(&column.name);
         if extra {
+            let specific = expression(&column.default)
+                || matches!(column.ty, crate::schema::ColumnType::Custom { .. });
             unmanaged.push(Unmanaged::Column {
                 column: column.clone(),
+                backend: specific.then_some(backend),
             });
         }
         !extra
@@ -207,6 +217,7 @@ fn split_database_only(live: &Table, model: &Table) -> (Table, Vec<Unmanaged>) {
         {
             unmanaged.push(Unmanaged::Default {
                 column: column.name.clone(),
+                backend: expression(&column.default).then_some(backend),
                 default: column.default.take().expect("checked"),
             });
         }
@@ -243,7 +254,7 @@ fn reconcile(live: &Schema, models: &Schema, backend: sea_orm::DbBackend) -> Sch
         let Some(model) = models.tables.get(name) else {
             continue;
         };
-        let (table, unmanaged) = split_database_only(table, model);
+        let (table, unmanaged) = split_database_only(table, model, Backend::of(backend));
         let one = |t: &Table| Schema {
             tables: [(name.clone(), t.clone())].into(),
             enums: models.enums.clone(),
@@ -389,6 +400,7 @@ mod tests {
     fn what_only_the_database_has_is_said_with_the_attribute_that_keeps_it() {
         let mut database = model();
         database.unmanaged.push(crate::schema::Unmanaged::Default {
+            backend: None,
             column: "shop_id".into(),
             default: crate::schema::Default::Int(7),
         });
@@ -443,8 +455,12 @@ mod tests {
         let got = super::reconcile(&one(database), &one(model()), DbBackend::Postgres);
         let mut want = model();
         want.unmanaged = vec![
-            Unmanaged::Column { column: legacy },
+            Unmanaged::Column {
+                column: legacy,
+                backend: None,
+            },
             Unmanaged::Default {
+                backend: None,
                 column: "shop_id".into(),
                 default: D::Int(7),
             },
@@ -456,6 +472,35 @@ mod tests {
         let (mut snapshot, mut models) = (got.clone(), one(model()));
         crate::diff::align(&mut snapshot, &mut models);
         assert_eq!(models, got);
+    }
+
+    #[test]
+    fn an_expression_default_belongs_to_its_backend() {
+        use crate::schema::{Backend, Default as D, Unmanaged};
+        let mut database = model();
+        database.columns[1].default = Some(D::Expr("gen_random_uuid()::text".into()));
+        let (_, unmanaged) = super::split_database_only(&database, &model(), Backend::Postgres);
+        assert_eq!(
+            unmanaged,
+            [Unmanaged::Default {
+                column: "name".into(),
+                default: D::Expr("gen_random_uuid()::text".into()),
+                backend: Some(Backend::Postgres),
+            }]
+        );
+        // Restated (and compared) on PostgreSQL only: a SQLite rebuild never writes it.
+        let mut table = model();
+        table.unmanaged = unmanaged;
+        assert!(
+            table.as_stored(Backend::Postgres).columns[1]
+                .default
+                .is_some()
+        );
+        assert!(
+            table.as_stored(Backend::Sqlite).columns[1]
+                .default
+                .is_none()
+        );
     }
 
     #[test]
