@@ -9,7 +9,9 @@
 //! What the diff cannot know, it asks through a [`Questioner`]: whether a table or
 //! column that disappeared was renamed, and what to fill existing rows with.
 
-use crate::schema::{Column, ColumnType, Default, Enum, ForeignKey, Index, Schema, Table};
+use crate::schema::{
+    Column, ColumnType, Default, Enum, ForeignKey, Index, Schema, Table, Unmanaged,
+};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -502,8 +504,9 @@ pub fn diff(
             if new.unmanaged.is_empty() {
                 new.unmanaged = old.unmanaged.clone();
             }
+            let changes = table_changes(old, &new, ask)?;
+            follow_column_renames(old, &mut new, &changes);
             let new = &new;
-            let changes = table_changes(old, new, ask)?;
             if changes.is_empty() {
                 continue;
             }
@@ -528,6 +531,38 @@ pub fn diff(
     ops.extend(late);
     ops.extend(enums_dropped);
     Ok(ops)
+}
+
+/// An unmanaged default goes where its column goes: a renamed column keeps it, a
+/// dropped one takes it along.
+fn follow_column_renames(old: &Table, new: &mut Table, changes: &[Change]) {
+    for change in changes {
+        let Change::RenameColumn { from, to } = change else {
+            continue;
+        };
+        for object in &old.unmanaged {
+            if let Unmanaged::Default {
+                column,
+                default,
+                backend,
+            } = object
+                && column == from
+            {
+                new.unmanaged.push(Unmanaged::Default {
+                    column: to.clone(),
+                    default: default.clone(),
+                    backend: *backend,
+                });
+            }
+        }
+    }
+    let columns: BTreeSet<String> = new.columns.iter().map(|c| c.name.clone()).collect();
+    new.unmanaged.retain(|u| match u {
+        Unmanaged::Default { column, .. } => columns.contains(column),
+        _ => true,
+    });
+    new.unmanaged.dedup();
+    new.sort();
 }
 
 /// Columns of the same types in the same order (names may differ): a rename candidate.
@@ -831,6 +866,37 @@ mod tests {
         );
         let ops = diff(&schema(vec![old]), &schema(vec![new]), &mut NoQuestions).unwrap();
         assert_eq!(names(&ops), ["Create table articles", "Drop table posts"]);
+    }
+
+    #[test]
+    fn an_unmanaged_default_follows_its_renamed_column() {
+        let mut old = table("posts", &[]);
+        old.columns.push(column("title"));
+        old.unmanaged.push(Unmanaged::Default {
+            column: "title".into(),
+            default: Default::Int(1),
+            backend: None,
+        });
+        let mut new = table("posts", &[]);
+        new.columns.push(column("headline"));
+        let (mut from, mut to) = (schema(vec![old]), schema(vec![new]));
+        align(&mut from, &mut to);
+        let ops = diff(&from, &to, &mut Yes).unwrap();
+        let Operation::AlterTable { to: table, .. } = &ops[0] else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(
+            table.unmanaged,
+            [Unmanaged::Default {
+                column: "headline".into(),
+                default: Default::Int(1),
+                backend: None,
+            }]
+        );
+        assert_eq!(
+            table.as_stored(crate::schema::Backend::Sqlite).columns[1].default,
+            Some(Default::Int(1))
+        );
     }
 
     #[test]

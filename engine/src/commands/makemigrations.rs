@@ -140,13 +140,24 @@ fn require_schemas(ctx: &Context, models: &Schema) -> Result<()> {
     )
 }
 
-/// A renamed table keeps its unmanaged objects in the next snapshot.
+/// The next snapshot keeps the unmanaged objects as the migration leaves them: a
+/// renamed table keeps its own, a renamed column its default.
 fn keep_unmanaged_of_renamed(ops: &[diff::Operation], snapshot: &Schema, models: &mut Schema) {
     for op in ops {
-        if let diff::Operation::RenameTable { from, to } = op
-            && let (Some(old), Some(new)) = (snapshot.tables.get(from), models.tables.get_mut(to))
-        {
-            new.unmanaged = old.unmanaged.clone();
+        match op {
+            diff::Operation::RenameTable { from, to } => {
+                if let (Some(old), Some(new)) =
+                    (snapshot.tables.get(from), models.tables.get_mut(to))
+                {
+                    new.unmanaged = old.unmanaged.clone();
+                }
+            }
+            diff::Operation::AlterTable { to, .. } => {
+                if let Some(new) = models.tables.get_mut(&to.name) {
+                    new.unmanaged = to.unmanaged.clone();
+                }
+            }
+            _ => {}
         }
     }
 }
