@@ -6,8 +6,7 @@
 //! types, and so on. Then the two are compared object by object, and each difference is
 //! one sentence.
 
-use crate::introspect::unmanaged::squeeze;
-use crate::schema::{self, Backend, Column, ColumnType, Schema, Table, Unmanaged};
+use crate::schema::{self, Backend, Column, ColumnType, Schema, Table, Unmanaged, squeeze};
 use sea_orm::DbBackend;
 use std::collections::BTreeSet;
 
@@ -151,18 +150,8 @@ fn table_differences(want: &Table, have: &Table, out: &mut Vec<String>) {
 fn unmanaged_differences(want: &Table, have: &Table, backend: Backend, out: &mut Vec<String>) {
     let t = &want.name;
     let same_object = |a: &Unmanaged, b: &Unmanaged| a.kind() == b.kind() && a.name() == b.name();
-    let definition = |u: &Unmanaged| match u {
-        Unmanaged::Index { sql, .. }
-        | Unmanaged::Check { sql, .. }
-        | Unmanaged::Trigger { sql, .. } => squeeze(sql),
-        _ => String::new(),
-    };
-    let here = |u: &&Unmanaged| {
-        matches!(
-            u,
-            Unmanaged::Index { .. } | Unmanaged::Check { .. } | Unmanaged::Trigger { .. }
-        ) && u.backend() == Some(backend)
-    };
+    let definition = |u: &Unmanaged| u.definition().map(squeeze).unwrap_or_default();
+    let here = |u: &&Unmanaged| u.definition().is_some() && u.backend() == Some(backend);
     for w in want.unmanaged.iter().filter(here) {
         match have.unmanaged.iter().find(|h| same_object(w, h)) {
             None => out.push(format!(

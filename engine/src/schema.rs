@@ -138,6 +138,17 @@ impl Unmanaged {
         }
     }
 
+    /// The SQL of an index, check or trigger: what only the database can have (a
+    /// default or a column is part of the table's columns instead).
+    pub fn definition(&self) -> Option<&str> {
+        match self {
+            Unmanaged::Index { sql, .. }
+            | Unmanaged::Check { sql, .. }
+            | Unmanaged::Trigger { sql, .. } => Some(sql),
+            Unmanaged::Default { .. } | Unmanaged::Column { .. } => None,
+        }
+    }
+
     /// The backend its definition is written for; `None` when it means the same on all.
     pub fn backend(&self) -> Option<Backend> {
         match self {
@@ -484,6 +495,13 @@ impl Schema {
                 _ => None,
             })
     }
+}
+
+/// A definition as compared: runs of whitespace as one space, trimmed, a trailing `;`
+/// dropped. Definitions are stored as written, since a SQLite rebuild runs them again.
+pub fn squeeze(sql: &str) -> String {
+    let joined = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    joined.trim_end_matches(';').trim_end().to_string()
 }
 
 /// A table's name in the model: `table`, or `schema.table` for an entity with

@@ -91,8 +91,7 @@ pub async fn record_unmanaged(ctx: &Context, snapshot: &mut Schema) -> Result<Ve
         let (here, elsewhere): (Vec<Unmanaged>, Vec<Unmanaged>) =
             before.into_iter().partition(|u| {
                 // Defaults and columns are the managed schema's business, never re-read.
-                u.backend() == Some(backend)
-                    && !matches!(u, Unmanaged::Default { .. } | Unmanaged::Column { .. })
+                u.definition().is_some() && u.backend() == Some(backend)
             });
         for u in now.unmanaged.iter().filter(|u| !here.contains(u)) {
             said.push(format!("recorded {}", u.describe(name)));

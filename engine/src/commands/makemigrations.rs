@@ -4,7 +4,7 @@ use super::adopt;
 use super::questions::Answers;
 use crate::cli::MakeMigrations;
 use crate::project::{self, Project};
-use crate::schema::{Schema, Unmanaged};
+use crate::schema::Schema;
 use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, Utc};
@@ -78,7 +78,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    keep_unmanaged_of_renamed(&ops, &snapshot, &mut models);
+    keep_unmanaged_as_migrated(&ops, &snapshot, &mut models);
     let lines: Vec<String> = ops.iter().flat_map(|op| op.describe()).collect();
     if args.check {
         println!("The models have changes with no migration:");
@@ -142,7 +142,7 @@ fn require_schemas(ctx: &Context, models: &Schema) -> Result<()> {
 
 /// The next snapshot keeps the unmanaged objects as the migration leaves them: a
 /// renamed table keeps its own, a renamed column its default.
-fn keep_unmanaged_of_renamed(ops: &[diff::Operation], snapshot: &Schema, models: &mut Schema) {
+fn keep_unmanaged_as_migrated(ops: &[diff::Operation], snapshot: &Schema, models: &mut Schema) {
     for op in ops {
         match op {
             diff::Operation::RenameTable { from, to } => {
@@ -193,13 +193,7 @@ fn unmanaged_warnings(ops: &[diff::Operation]) -> Vec<String> {
                     let word = regex::Regex::new(&format!(r"\b{}\b", regex::escape(column)))
                         .expect("escaped");
                     for object in &from.unmanaged {
-                        let definition = match object {
-                            Unmanaged::Index { sql, .. }
-                            | Unmanaged::Check { sql, .. }
-                            | Unmanaged::Trigger { sql, .. } => sql,
-                            _ => continue,
-                        };
-                        if word.is_match(definition) {
+                        if object.definition().is_some_and(|sql| word.is_match(sql)) {
                             out.push(format!(
                                 "{} names column {column}, which this migration changes: review \
                                  it (the database may drop it, refuse the change, or keep it \

@@ -5,7 +5,7 @@
 //! widths, MySQL's enum names) is evened out later by [`crate::compare`]. What entities
 //! cannot declare (partial indexes, checks, triggers, views) is read by [`unmanaged`].
 
-pub(crate) mod unmanaged;
+mod unmanaged;
 
 use crate::entities;
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
@@ -22,25 +22,7 @@ pub async fn introspect(
 ) -> Result<Schema> {
     let mut schema = match db.get_database_backend() {
         DbBackend::Sqlite => sqlite(db).await,
-        DbBackend::Postgres => {
-            let mut all = postgres(db, None).await?;
-            for named in schemas {
-                let more = postgres(db, Some(named)).await?;
-                // `schema_name` naming the connection's own schema: its tables are the
-                // entities' `schema.table`, not unqualified ones as well.
-                if *named == query_string(db, "SELECT CURRENT_SCHEMA()").await? {
-                    for name in more.tables.keys() {
-                        all.tables.remove(schema::split_name(name).1);
-                    }
-                }
-                all.tables.extend(more.tables);
-                for (name, e) in more.enums {
-                    all.enums.entry(name).or_insert(e);
-                }
-            }
-            resolve_references(&mut all);
-            Ok(all)
-        }
+        DbBackend::Postgres => postgres_schemas(db, schemas).await,
         DbBackend::MySql => mysql(db).await,
         other => anyhow::bail!("introspection of {other:?} is not supported"),
     }
@@ -156,16 +138,34 @@ async fn sqlite(db: &DatabaseConnection) -> Result<Schema> {
     Ok(schema)
 }
 
-/// The tables of one PostgreSQL schema: the connection's (`None`), or a named one
-/// whose tables are then called `schema.table`.
-async fn postgres(db: &DatabaseConnection, named: Option<&str>) -> Result<Schema> {
+/// The tables of the connection's schema and of the named `schemas`.
+async fn postgres_schemas(db: &DatabaseConnection, schemas: &[String]) -> Result<Schema> {
+    let current = query_string(db, "SELECT CURRENT_SCHEMA()").await?;
+    let mut all = postgres(db, &current, None).await?;
+    for named in schemas {
+        let more = postgres(db, named, Some(named)).await?;
+        // `schema_name` naming the connection's own schema: its tables are the
+        // entities' `schema.table`, not unqualified ones as well.
+        if *named == current {
+            for name in more.tables.keys() {
+                all.tables.remove(schema::split_name(name).1);
+            }
+        }
+        all.tables.extend(more.tables);
+        for (name, e) in more.enums {
+            all.enums.entry(name).or_insert(e);
+        }
+    }
+    resolve_references(&mut all);
+    Ok(all)
+}
+
+/// The tables of PostgreSQL schema `nsp`, called `nsp.table` when it is `named` by
+/// entities rather than the connection's own.
+async fn postgres(db: &DatabaseConnection, nsp: &str, named: Option<&str>) -> Result<Schema> {
     use sea_schema::postgres::def::{ColumnDefault, Type};
     let pool = db.get_postgres_connection_pool().clone();
-    let nsp = match named {
-        Some(named) => named.to_string(),
-        None => query_string(db, "SELECT CURRENT_SCHEMA()").await?,
-    };
-    let found = sea_schema::postgres::discovery::SchemaDiscovery::new(pool, &nsp)
+    let found = sea_schema::postgres::discovery::SchemaDiscovery::new(pool, nsp)
         .discover()
         .await?;
     let mut schema = Schema::default();
@@ -178,7 +178,7 @@ async fn postgres(db: &DatabaseConnection, named: Option<&str>) -> Result<Schema
             },
         );
     }
-    let indexes = postgres_indexes(db, &nsp).await?;
+    let indexes = postgres_indexes(db, nsp).await?;
     for t in &found.tables {
         let bare = t.info.name.clone();
         let name = schema::qualified_name(named, &bare);

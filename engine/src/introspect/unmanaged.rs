@@ -7,7 +7,7 @@
 //! database name a backend writes into them is left out, so that a snapshot taken from
 //! one database agrees with a database of another name.
 
-use crate::schema::{Backend, Unmanaged, View};
+use crate::schema::{Backend, Unmanaged, View, squeeze};
 use anyhow::{Context, Result};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
 
@@ -47,12 +47,6 @@ pub async fn read(db: &DatabaseConnection, schemas: &[String]) -> Result<Found> 
         _ => sqlite(db).await,
     }
     .context("reading indexes, constraints, triggers and views")
-}
-
-/// Runs of whitespace as one space, trimmed; a trailing `;` dropped: what is compared.
-pub fn squeeze(sql: &str) -> String {
-    let joined = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    joined.trim_end_matches(';').trim_end().to_string()
 }
 
 async fn rows(db: &DatabaseConnection, sql: &str) -> Result<Vec<QueryResult>> {
