@@ -201,11 +201,45 @@ fn makemigrations_empty_writes_a_registered_skeleton() {
         &["makemigrations", "--empty", "-m", "backfill emails"],
     )
     .ok();
+    // At once again, with the same message: a second file, never the first rewritten.
+    manage(
+        dir.path(),
+        &["makemigrations", "--empty", "-m", "backfill emails"],
+    )
+    .ok();
     let lib = fs::read_to_string(dir.path().join("migrations/src/lib.rs")).unwrap();
-    assert!(lib.contains("_backfill_emails::Migration"));
+    let written: Vec<String> = files(dir.path())
+        .into_iter()
+        .filter(|f| f.ends_with("_backfill_emails.rs"))
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    for file in &written {
+        let module = Path::new(file).file_stem().unwrap().to_str().unwrap();
+        assert_eq!(
+            lib.matches(&format!("{module}::Migration")).count(),
+            1,
+            "{lib}"
+        );
+    }
     assert!(
         !dir.path().join("migrations/schema").exists(),
         "--empty changed the snapshot"
+    );
+    // A text-direction control in the message (which Rust refuses in source) is
+    // written as its escape.
+    manage(
+        dir.path(),
+        &["makemigrations", "--empty", "-m", "pay \u{202E}lanigiro"],
+    )
+    .ok();
+    let file = files(dir.path())
+        .into_iter()
+        .find(|f| f.ends_with("_pay_lanigiro.rs"))
+        .unwrap();
+    let text = fs::read_to_string(dir.path().join(file)).unwrap();
+    assert!(
+        text.starts_with("//! pay \\u{202E}lanigiro\n") && !text.contains('\u{202E}'),
+        "{text}"
     );
 }
 

@@ -33,7 +33,7 @@
 mod support;
 
 use manage::compare::differences;
-use manage::schema::Schema;
+use manage::schema::{ColumnType, Schema};
 use sea_orm::{ConnectionTrait, DbBackend};
 use support::db::{ALL, Backend, TestDb, block_on};
 use support::scenario::Scenario;
@@ -582,7 +582,8 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
 
 /// A hand-written migration (from `makemigrations --empty`) that changes nothing, or
 /// fails half-way when FAIL_HALF_WAY is set, or at its first statement when
-/// FAIL_AT_ONCE is; it opts out of transactions when OUTSIDE_TRANSACTION is set.
+/// FAIL_AT_ONCE is, or panics first when PANIC_AT_ONCE is; it opts out of transactions
+/// when OUTSIDE_TRANSACTION is set.
 const FAILS_HALF_WAY: &str = r#"//! Changes nothing, or fails half-way when FAIL_HALF_WAY is set.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -593,6 +594,9 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if std::env::var_os("PANIC_AT_ONCE").is_some() {
+            todo!("the backfill")
+        }
         if std::env::var_os("FAIL_AT_ONCE").is_some() {
             manager
                 .get_connection()
@@ -638,6 +642,19 @@ fn add_failing_migration(s: &Scenario) -> String {
         .ok();
     let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
     let name = created.captures(&out.stdout).unwrap()[1].to_string();
+    // Not filled in yet: applying it fails, naming the file, and records nothing.
+    s.build();
+    let db = TestDb::create(Backend::Sqlite, "unwritten").unwrap();
+    let out = s
+        .manage(&["--database-url", db.url.as_str(), "migrate"])
+        .expect(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "migrations/src/{name}.rs was made by `makemigrations --empty` and its up() is not written yet"
+        )) && out.stderr.contains("nothing of it remains"),
+        "{}",
+        out.stderr
+    );
     std::fs::write(s.path(&format!("migrations/src/{name}.rs")), FAILS_HALF_WAY).unwrap();
     name
 }
@@ -993,6 +1010,18 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["rollback", "--yes"]).ok();
 
+        // A panic in a migration's code is that migration's failure, not a crash.
+        let out = run_with(&["PANIC_AT_ONCE"], &["migrate"]).expect(1);
+        assert!(
+            out.stderr.contains(&format!("migration {failing} failed"))
+                && out
+                    .stderr
+                    .contains("its code panicked: not yet implemented: the backfill")
+                && out.stderr.contains("nothing of it remains"),
+            "{}",
+            out.stderr
+        );
+
         // A migration failing half-way leaves nothing: not its table (where DDL is
         // transactional), not its row; the error names it.
         let out = failing_run(&["migrate"]).expect(1);
@@ -1264,6 +1293,16 @@ pub struct Model {
     pub customer_id: i32,
     #[sea_orm(indexed)]
     pub total: i32,
+    pub status: Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "order_status")]
+pub enum Status {
+    #[sea_orm(string_value = "new")]
+    New,
+    #[sea_orm(string_value = "paid")]
+    Paid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -1407,6 +1446,12 @@ fn entities_in_a_postgres_schema_round_trip() {
         "{}",
         plan.stdout
     );
+    let mermaid = pg(&["schema", "--format", "mermaid"]).ok();
+    assert!(
+        mermaid.stdout.contains("    shop_order[\"shop.order\"] {"),
+        "{}",
+        mermaid.stdout
+    );
     let sql = pg(&["schema", "--format", "sql"]).ok();
     assert!(
         sql.stdout.contains("CREATE SCHEMA IF NOT EXISTS \"shop\"")
@@ -1414,10 +1459,26 @@ fn entities_in_a_postgres_schema_round_trip() {
         "{}",
         sql.stdout
     );
+    // The enum type lives in the connection's schema; a value inserted between
+    // others recreates it, retyping the column in the shop schema too.
+    let text = std::fs::read_to_string(&order).unwrap();
+    std::fs::write(
+        &order,
+        text.replace(
+            "    New,\n",
+            "    New,\n    #[sea_orm(string_value = \"held\")]\n    Held,\n",
+        ),
+    )
+    .unwrap();
+    s.build();
+    pg(&["makemigrations", "-m", "held"]).ok();
+    s.build();
+    pg(&["migrate"]).ok();
+    pg(&["check"]).ok();
     pg(&["rollback", "--yes"]).ok();
     pg(&["migrate"]).ok();
     pg(&["check"]).ok();
-    pg(&["rollback", "--steps", "2", "--yes"]).ok();
+    pg(&["rollback", "--steps", "3", "--yes"]).ok();
     assert_schema(
         &s,
         url,
@@ -1436,6 +1497,82 @@ fn entities_in_a_postgres_schema_round_trip() {
     assert!(
         out.stderr
             .contains("changes tables in PostgreSQL schemas (shop.customer, shop.order)"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Adopting a database that holds what only its backend can express: the first
+/// migration restores it in that backend's terms (here a PostgreSQL `inet` column of a
+/// table no entity declares), so it says so, runs and reverts there, and refuses
+/// any other backend before a statement is sent.
+#[test]
+fn a_migration_adopted_in_one_backends_terms_runs_there_only() {
+    let Some(db) = TestDb::create(Backend::Postgres, "adoptterms") else {
+        return;
+    };
+    let url = db.url.as_str();
+    let s = Scenario::new("adoptterms");
+    s.build();
+    let pg = |args: &[&str]| {
+        let mut full = vec!["--database-url", url];
+        full.extend_from_slice(args);
+        s.manage(&full)
+    };
+    pg(&["makemigrations", "-m", "init"]).ok();
+    s.build();
+    pg(&["migrate"]).ok();
+    support::db::block_on(async {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &db,
+            "CREATE TABLE legacy (id integer PRIMARY KEY, addr inet)",
+        )
+        .await
+        .unwrap();
+    });
+    std::fs::remove_dir_all(s.path("migrations/schema")).unwrap();
+    let out = pg(&["makemigrations", "--adopt", "-m", "adopted"]).ok();
+    assert!(
+        out.stderr.contains("runs on PostgreSQL only")
+            && out.stderr.contains("legacy.addr has its type inet"),
+        "{}",
+        out.stderr
+    );
+    let file = std::fs::read_dir(s.path("migrations/src"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with("_adopted.rs"))
+        .unwrap()
+        .path();
+    let code = std::fs::read_to_string(file).unwrap();
+    assert!(
+        code.contains("//! Only for PostgreSQL")
+            && code.contains("if manager.get_database_backend() != DbBackend::Postgres"),
+        "{code}"
+    );
+    s.build();
+    pg(&["migrate"]).ok();
+    pg(&["check"]).ok();
+    pg(&["rollback", "--yes"]).ok();
+    let live = pg(&["schema", "--from", "database"]).ok();
+    let live: Schema = serde_json::from_str(&live.stdout).unwrap();
+    assert_eq!(
+        live.tables["legacy"].column("addr").unwrap().ty,
+        ColumnType::Custom { sql: "inet".into() }
+    );
+    pg(&["migrate"]).ok();
+
+    let Some(other) = TestDb::create(Backend::Sqlite, "adoptterms") else {
+        return;
+    };
+    let out = s
+        .manage(&["--database-url", other.url.as_str(), "migrate"])
+        .expect(1);
+    assert!(
+        out.stderr.contains(
+            "written from a PostgreSQL database and only runs there (legacy.addr has its type inet)"
+        ),
         "{}",
         out.stderr
     );

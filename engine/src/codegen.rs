@@ -12,8 +12,30 @@ use crate::schema::{
 };
 use crate::sql::Dialect;
 
+/// A migration that only one backend can run, and why: written from what a database
+/// of that backend held, in its own terms.
+pub struct OnlyOn {
+    pub backend: Backend,
+    pub because: Vec<String>,
+}
+
+impl OnlyOn {
+    fn refusal(&self) -> String {
+        format!(
+            "this migration was written from a {} database and only runs there ({})",
+            self.backend.name(),
+            self.because.join("; ")
+        )
+    }
+}
+
 /// The complete file for a migration whose `up()` runs `up` and `down()` runs `down`.
-pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> String {
+pub fn migration_file(
+    message: &str,
+    up: &[Operation],
+    down: &[Operation],
+    only_on: Option<&OnlyOn>,
+) -> String {
     let mut out = String::new();
     for line in message.lines() {
         push_comment(&mut out, "//!", line);
@@ -26,15 +48,29 @@ pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> St
             push_comment(&mut out, "//! -", &line);
         }
     }
+    if let Some(only_on) = only_on {
+        out.push_str("//!\n");
+        push_comment(
+            &mut out,
+            "//!",
+            &format!(
+                "Only for {}; written from what its database held:",
+                only_on.backend.name()
+            ),
+        );
+        for because in &only_on.because {
+            push_comment(&mut out, "//! -", because);
+        }
+    }
     out.push('\n');
 
     let mut body = String::from(
         "#[derive(DeriveMigrationName)]\npub struct Migration;\n\n\
          #[async_trait::async_trait]\nimpl MigrationTrait for Migration {\n",
     );
-    push_fn(&mut body, "up", up, true);
+    push_fn(&mut body, "up", up, true, only_on);
     body.push('\n');
-    push_fn(&mut body, "down", down, false);
+    push_fn(&mut body, "down", down, false, only_on);
     body.push_str("}\n");
     if body.contains("sqlite_enforces_foreign_keys(manager)") {
         body.push_str(SQLITE_FK_HELPER);
@@ -93,26 +129,36 @@ pub fn migration_file(message: &str, up: &[Operation], down: &[Operation]) -> St
     out
 }
 
-/// A skeleton for a hand-written migration.
-pub fn empty_migration_file(message: &str) -> String {
+/// A skeleton for a hand-written migration in `file` (as shown to the user). Until
+/// someone fills it in, applying or reverting it fails with an error naming the file:
+/// an empty step must never be recorded as done.
+pub fn empty_migration_file(message: &str, file: &str) -> String {
     let mut out = String::new();
     for line in message.lines() {
         push_comment(&mut out, "//!", line);
     }
-    out.push_str(
+    let unwritten = |what: &str| {
+        lit(&format!(
+            "{file} was made by `makemigrations --empty` and its {what} is not written yet"
+        ))
+    };
+    out.push_str(&format!(
         "\nuse sea_orm_migration::prelude::*;\n\n\
          #[derive(DeriveMigrationName)]\npub struct Migration;\n\n\
-         #[async_trait::async_trait]\nimpl MigrationTrait for Migration {\n    \
-         async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {\n        \
-         let _ = manager;\n        todo!(\"write the migration\")\n    }\n\n    \
-         async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {\n        \
-         let _ = manager;\n        todo!(\"write its inverse\")\n    }\n}\n",
-    );
+         #[async_trait::async_trait]\nimpl MigrationTrait for Migration {{\n    \
+         async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
+         let _ = manager;\n        Err(DbErr::Migration({}.into()))\n    }}\n\n    \
+         async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
+         let _ = manager;\n        Err(DbErr::Migration({}.into()))\n    }}\n}}\n",
+        unwritten("up()"),
+        unwritten("down()")
+    ));
     out
 }
 
 /// `warn`: mark operations that lose data (in `up()`; a `down()` undoes by design).
-fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
+/// `only_on`: the function refuses to run on any other backend, before any statement.
+fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool, only_on: Option<&OnlyOn>) {
     let manager = if ops.is_empty() {
         "_manager"
     } else {
@@ -121,6 +167,9 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
     out.push_str(&format!(
         "    async fn {name}(&self, {manager}: &SchemaManager) -> Result<(), DbErr> {{\n"
     ));
+    if let Some(only_on) = only_on.filter(|_| !ops.is_empty()) {
+        out.push_str(&refuse_unless(only_on.backend, &only_on.refusal()));
+    }
     out.push_str(&schemas_prelude(ops));
     for op in ops {
         if warn {
@@ -131,6 +180,23 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool) {
         out.push_str(&statement(op));
     }
     out.push_str("        Ok(())\n    }\n");
+}
+
+/// A function's first lines when it runs on `backend` only: any other fails with
+/// `message` before a statement is sent.
+fn refuse_unless(backend: Backend, message: &str) -> String {
+    let variant = match backend {
+        Backend::Sqlite => "Sqlite",
+        Backend::Postgres => "Postgres",
+        Backend::Mysql => "MySql",
+    };
+    format!(
+        "        if manager.get_database_backend() != DbBackend::{variant} {{\n\
+         \x20           return Err(DbErr::Migration(\n\
+         \x20               {}.into(),\n\
+         \x20           ));\n        }}\n",
+        lit(message)
+    )
 }
 
 /// What a function touching tables in PostgreSQL schemas (`schema_name`) starts
@@ -146,15 +212,12 @@ fn schemas_prelude(ops: &[Operation]) -> String {
     in_schemas.sort_unstable();
     in_schemas.dedup();
     if !in_schemas.is_empty() {
-        out.push_str(&format!(
-            "        if manager.get_database_backend() != DbBackend::Postgres {{\n\
-             \x20           return Err(DbErr::Migration(\n\
-             \x20               {}.into(),\n\
-             \x20           ));\n        }}\n",
-            lit(&format!(
+        out.push_str(&refuse_unless(
+            Backend::Postgres,
+            &format!(
                 "this migration changes tables in PostgreSQL schemas ({}), which this backend does not have",
                 in_schemas.join(", ")
-            ))
+            ),
         ));
     }
     let mut schemas: Vec<&str> = ops
@@ -180,7 +243,15 @@ fn push_comment(out: &mut String, prefix: &str, text: &str) {
     for line in text.split(['\n', '\r']) {
         let clean: String = line
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| match c {
+                // Text-direction controls are a build error in Rust source (they can
+                // make code read differently than it runs): shown as their escapes.
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                    format!("\\u{{{:X}}}", u32::from(c))
+                }
+                c if c.is_control() => " ".into(),
+                c => c.to_string(),
+            })
             .collect();
         let clean = clean.trim_end();
         if clean.is_empty() {
@@ -764,7 +835,7 @@ fn alter_enum(from: &Enum, to: &Enum) -> String {
             values.join(", ")
         ));
         sql.push(format!(
-            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.table_name, c.column_name, c.column_default FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.udt_name = '{old}' LOOP IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', r.table_name, r.column_name); END IF; EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE {new} USING %I::text::{new}', r.table_name, r.column_name, r.column_name); IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', r.table_name, r.column_name, replace(r.column_default, '{old}', '{name}')); END IF; END LOOP; END $$",
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.table_schema, c.table_name, c.column_name, c.column_default FROM information_schema.columns c WHERE c.udt_schema = current_schema() AND c.udt_name = '{old}' LOOP IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I DROP DEFAULT', r.table_schema, r.table_name, r.column_name); END IF; EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE {new} USING %I::text::{new}', r.table_schema, r.table_name, r.column_name, r.column_name); IF r.column_default IS NOT NULL THEN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I SET DEFAULT %s', r.table_schema, r.table_name, r.column_name, replace(r.column_default, '{old}', '{name}')); END IF; END LOOP; END $$",
             old = format!("{}__manage_old", to.name).replace('\'', "''"),
             new = pg.ident(&to.name).replace('\'', "''"),
             name = to.name.replace('\'', "''"),
@@ -1031,4 +1102,21 @@ fn rustfmt_command() -> std::process::Command {
         }
     }
     std::process::Command::new("rustfmt")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message is user text: nothing in it may break the build or hide code.
+    #[test]
+    fn text_direction_controls_are_escaped_in_comments_and_literals() {
+        let file = migration_file("pay \u{202E}lanigiro", &[], &[], None);
+        assert!(!file.contains('\u{202E}'), "{file}");
+        assert!(file.starts_with("//! pay \\u{202E}lanigiro\n"), "{file}");
+        assert_eq!(lit("a\u{2066}b"), "\"a\\u{2066}b\"");
+        let empty = empty_migration_file("x \u{202E}y", "m/src/a\u{202E}.rs");
+        assert!(!empty.contains('\u{202E}'), "{empty}");
+        assert!(!empty.contains("todo!"), "{empty}");
+    }
 }

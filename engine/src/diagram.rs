@@ -99,7 +99,13 @@ fn mermaid_word(s: &str) -> String {
 pub fn mermaid(schema: &Schema) -> String {
     let mut out = String::from("erDiagram\n");
     for table in schema.tables.values() {
-        out += &format!("    {} {{\n", mermaid_word(&table.name));
+        // A name that is not a word (`shop.order`) is shown through an alias.
+        let word = mermaid_word(&table.name);
+        if word == table.name {
+            out += &format!("    {word} {{\n");
+        } else {
+            out += &format!("    {word}[\"{}\"] {{\n", table.name.replace('"', "'"));
+        }
         for column in &table.columns {
             let marks = marks(table, column).join(", ");
             out += &format!(

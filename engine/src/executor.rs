@@ -559,12 +559,42 @@ async fn run_logged(
     direction: Direction,
 ) -> Result<(), Failure> {
     statement_log::start();
-    let ran = match direction {
-        Direction::Up => migration.up(manager).await,
-        Direction::Down => migration.down(manager).await,
-    };
+    let ran = run_code(migration, manager, direction).await;
     statement_log::stop();
     ran.map_err(Failure::Migration)
+}
+
+/// A migration's `up()` or `down()`. A panic in its code (an unfinished `todo!()`,
+/// a sea-query panic) is its failure, reported and rolled back like an error, not a
+/// crash of the whole command; nothing of the run is used after it.
+pub async fn run_code(
+    migration: &dyn MigrationTrait,
+    manager: &SchemaManager<'_>,
+    direction: Direction,
+) -> Result<(), DbErr> {
+    use futures_util::FutureExt;
+    let run = async {
+        match direction {
+            Direction::Up => migration.up(manager).await,
+            Direction::Down => migration.down(manager).await,
+        }
+    };
+    match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+        Ok(ran) => ran,
+        Err(panic) => Err(DbErr::Migration(format!(
+            "its code panicked: {}",
+            panic_message(panic.as_ref())
+        ))),
+    }
+}
+
+/// The text a panic was raised with (`panic!("...")`, `todo!()`, `unwrap()`).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// Why running a migration failed: its own statements, or recording it afterwards.

@@ -1,10 +1,12 @@
 //! Adopting `manage` in a project that has sea-orm migrations but no snapshot: the
 //! snapshot is read from the migrated database.
 
+use crate::codegen::OnlyOn;
 use crate::compare;
+use crate::diff::{Change, Operation};
 use crate::executor::Executor;
 use crate::project::{self, Project};
-use crate::schema::{Backend, Schema, Table, Unmanaged};
+use crate::schema::{Backend, Column, ColumnType, Default, Schema, Table, Unmanaged};
 use crate::{Context, introspect, ui};
 use anyhow::{Result, bail};
 
@@ -14,12 +16,13 @@ pub fn needed(project: &Project) -> Result<bool> {
     Ok(!project.snapshot_dir().exists() && !project.registered_migrations()?.is_empty())
 }
 
-/// Writes the snapshot of the migrated database, after confirmation (or `--adopt`).
+/// Writes the snapshot of the migrated database, after confirmation (or `--adopt`);
+/// returns it with the backend it was read from.
 pub async fn snapshot_from_database(
     ctx: &Context,
     models: &Schema,
     confirmed: bool,
-) -> Result<Schema> {
+) -> Result<(Schema, Backend)> {
     let url = ctx.db_url()?;
     let snapshot_dir = ctx.project.shown(&ctx.project.snapshot_dir());
     let question = format!(
@@ -43,7 +46,7 @@ pub async fn snapshot_from_database(
     for warning in database_only(&snapshot, models) {
         ui::warn(&warning);
     }
-    Ok(snapshot)
+    Ok((snapshot, Backend::of(backend)))
 }
 
 /// The schema of the configured database, which must have applied every migration of
@@ -127,6 +130,42 @@ pub async fn record_unmanaged(ctx: &Context, snapshot: &mut Schema) -> Result<Ve
         .map(|v| (v.name.clone(), v))
         .collect();
     Ok(said)
+}
+
+/// Where a migration written from a snapshot just read from a `backend` database
+/// puts that database's own terms into SQL: a type the model has no word for, or a
+/// default written as an expression, in a table it drops (recreated by `down()`) or a
+/// column it drops or alters (restored by `down()`). Such a migration runs there only.
+pub fn written_in_terms_of(backend: Backend, ops: &[Operation]) -> Option<OnlyOn> {
+    let mut because = Vec::new();
+    let mut look = |table: &str, column: &Column| {
+        if let ColumnType::Custom { sql } = &column.ty {
+            because.push(format!("{table}.{} has its type {sql}", column.name));
+        }
+        if let Some(Default::Expr(expr)) = &column.default {
+            because.push(format!("{table}.{} has the default {expr}", column.name));
+        }
+    };
+    for op in ops {
+        match op {
+            Operation::DropTable(table) => {
+                for column in &table.columns {
+                    look(&table.name, column);
+                }
+            }
+            Operation::AlterTable { from, changes, .. } => {
+                for change in changes {
+                    match change {
+                        Change::AlterColumn { from: column, .. }
+                        | Change::DropColumn { column } => look(&from.name, column),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (!because.is_empty()).then_some(OnlyOn { backend, because })
 }
 
 /// What the database has and the entities do not declare, each with what becomes of
@@ -521,5 +560,38 @@ mod tests {
             }
             assert_eq!(got, want, "{backend:?}");
         }
+    }
+
+    /// Only what the database read puts into SQL binds a migration to its backend:
+    /// a table it drops, a column it alters back; not a table the entities add.
+    #[test]
+    fn a_migration_is_bound_to_the_backend_whose_terms_it_restores() {
+        use super::written_in_terms_of;
+        use crate::diff::{Change, Operation};
+        use crate::schema::{Backend, Default};
+        let mut legacy = model();
+        legacy.name = "legacy".into();
+        legacy.columns[3].ty = ColumnType::Custom { sql: "inet".into() };
+        assert!(
+            written_in_terms_of(Backend::Postgres, &[Operation::CreateTable(legacy.clone())])
+                .is_none()
+        );
+        let only = written_in_terms_of(Backend::Postgres, &[Operation::DropTable(legacy)]).unwrap();
+        assert_eq!(only.because, ["legacy.description has its type inet"]);
+
+        let mut from = model().columns[1].clone();
+        from.default = Some(Default::Expr("gen_name()".into()));
+        let altered = Operation::AlterTable {
+            from: model(),
+            to: model(),
+            changes: vec![Change::AlterColumn {
+                to: model().columns[1].clone(),
+                from,
+                fill: None,
+            }],
+        };
+        let only = written_in_terms_of(Backend::Mysql, &[altered]).unwrap();
+        assert_eq!(only.backend, Backend::Mysql);
+        assert_eq!(only.because, ["cake.name has the default gen_name()"]);
     }
 }

@@ -7,18 +7,28 @@ use crate::project::{self, Project};
 use crate::schema::Schema;
 use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, SubsecRound, Utc};
 use console::style;
 use std::process::ExitCode;
 
 pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let project = &ctx.project;
     project.require_sources("makemigrations")?;
+    // A hand-written migration needs neither the entities nor the snapshot.
+    if args.empty {
+        let message = message(args)?;
+        let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
+        let code = codegen::empty_migration_file(&message, &project.shown_migration(&name));
+        return write(project, &name, code, None, args.dry_run);
+    }
     // Only a migration with operations is laid out by rustfmt.
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
     let models = ctx.entities.schema()?;
     require_schemas(ctx, &models)?;
     warn_about_unregistered(project)?;
+    // Set when the snapshot was just read from a database: the first migration may
+    // then be in that backend's terms.
+    let mut adopted_from = None;
     let mut snapshot = if adopt::needed(project)? {
         if args.check || args.dry_run {
             bail!(
@@ -26,7 +36,9 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
                 project.shown(&project.snapshot_dir())
             );
         }
-        adopt::snapshot_from_database(ctx, &models, args.adopt).await?
+        let (snapshot, backend) = adopt::snapshot_from_database(ctx, &models, args.adopt).await?;
+        adopted_from = Some(backend);
+        snapshot
     } else if args.adopt && !args.check && !args.dry_run {
         let mut snapshot = project.read_snapshot()?;
         let recorded = adopt::record_unmanaged(ctx, &mut snapshot).await?;
@@ -49,13 +61,6 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     };
     let mut models = models;
     let declared = diff::align(&mut snapshot, &mut models);
-
-    if args.empty {
-        let message = message(args)?;
-        let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
-        let code = codegen::empty_migration_file(&message);
-        return write(project, &name, code, None, args.dry_run);
-    }
 
     let interactive = !args.no_input && !args.check && !args.dry_run && ui::is_interactive();
     let mut answers = if args.check {
@@ -91,7 +96,8 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
 
     let message = message(args)?;
     let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
-    let code = codegen::migration_file(&message, &ops, &diff::reverse(&ops));
+    let only_on = adopted_from.and_then(|backend| adopt::written_in_terms_of(backend, &ops));
+    let code = codegen::migration_file(&message, &ops, &diff::reverse(&ops), only_on.as_ref());
     let code = match rustfmt {
         Some(rustfmt) => rustfmt.format(code),
         None => code,
@@ -101,6 +107,15 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     }
     for warning in unmanaged_warnings(&ops) {
         ui::warn(&warning);
+    }
+    if let Some(only_on) = &only_on {
+        ui::warn(&format!(
+            "this migration restores what the {} database held in its own terms ({}): it runs \
+             on {} only and refuses any other backend",
+            only_on.backend.name(),
+            only_on.because.join("; "),
+            only_on.backend.name()
+        ));
     }
     let code_written = write(project, &name, code, Some(&models), args.dry_run)?;
     if !args.dry_run {
@@ -230,16 +245,25 @@ fn message(args: &MakeMigrations) -> Result<String> {
     Ok(m)
 }
 
-/// `mYYYYMMDD_HHMMSS_slug`, later than every registered migration.
+/// `mYYYYMMDD_HHMMSS_slug`, later than every migration registered or on disk, so a
+/// second run within the same second (or a clock behind the last migration) never
+/// reuses a name.
 fn migration_name(project: &Project, text: &str) -> Result<String> {
-    let mut when = Utc::now().naive_utc();
-    if let Some(last) = project.registered_migrations()?.last()
-        && let Some(last_when) = last
-            .get(1..16)
-            .and_then(|ts| NaiveDateTime::parse_from_str(ts, "%Y%m%d_%H%M%S").ok())
-        && when <= last_when
+    // Whole seconds, as names have them: 12:00:00.7 is no later than 12:00:00.
+    let mut when = Utc::now().naive_utc().trunc_subsecs(0);
+    let mut existing = project.registered_migrations()?;
+    existing.extend(project.migration_files()?);
+    let latest = existing
+        .iter()
+        .filter_map(|name| {
+            name.get(1..16)
+                .and_then(|ts| NaiveDateTime::parse_from_str(ts, "%Y%m%d_%H%M%S").ok())
+        })
+        .max();
+    if let Some(latest) = latest
+        && when <= latest
     {
-        when = last_when + chrono::Duration::seconds(1);
+        when = latest + chrono::Duration::seconds(1);
     }
     Ok(format!("m{}_{}", when.format("%Y%m%d_%H%M%S"), slug(text)))
 }
@@ -278,6 +302,9 @@ fn write(
         return Ok(ExitCode::SUCCESS);
     }
     let path = project.migrations_src().join(format!("{name}.rs"));
+    if path.exists() {
+        bail!("{} already exists; nothing written", project.shown(&path));
+    }
     let mut files = vec![(path.clone(), Some(code))];
     if let Some(schema) = snapshot {
         files.extend(project::snapshot_files(&project.snapshot_dir(), schema)?);

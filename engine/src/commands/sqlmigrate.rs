@@ -29,11 +29,12 @@ pub async fn sqlmigrate(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
 
     let recording = Recording::new(backend);
     let manager = SchemaManager::new(&recording.db);
-    let ran = if args.down {
-        migration.down(&manager).await
+    let direction = if args.down {
+        executor::Direction::Down
     } else {
-        migration.up(&manager).await
+        executor::Direction::Up
     };
+    let ran = executor::run_code(migration.as_ref(), &manager, direction).await;
     ran.map_err(|e| anyhow!("{name} could not be run against a recording connection: {e}"))?;
     let statements = recording.finish();
 

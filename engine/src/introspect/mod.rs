@@ -11,6 +11,7 @@ use crate::entities;
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
 use anyhow::{Context, Result};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use std::collections::BTreeMap;
 
 /// The schema of the connected database, leaving out the tables named in `skip`. On
 /// PostgreSQL, the tables of the connection's schema and of `schemas` (those entities
@@ -141,9 +142,12 @@ async fn sqlite(db: &DatabaseConnection) -> Result<Schema> {
 /// The tables of the connection's schema and of the named `schemas`.
 async fn postgres_schemas(db: &DatabaseConnection, schemas: &[String]) -> Result<Schema> {
     let current = query_string(db, "SELECT CURRENT_SCHEMA()").await?;
-    let mut all = postgres(db, &current, None).await?;
+    let mut all = postgres(db, &current, None, &BTreeMap::new()).await?;
+    // Enum types are created in the connection's schema (sea-orm names them
+    // unqualified), also for columns of tables in named schemas.
+    let current_enums = all.enums.clone();
     for named in schemas {
-        let more = postgres(db, named, Some(named)).await?;
+        let more = postgres(db, named, Some(named), &current_enums).await?;
         // `schema_name` naming the connection's own schema: its tables are the
         // entities' `schema.table`, not unqualified ones as well.
         if *named == current {
@@ -161,8 +165,14 @@ async fn postgres_schemas(db: &DatabaseConnection, schemas: &[String]) -> Result
 }
 
 /// The tables of PostgreSQL schema `nsp`, called `nsp.table` when it is `named` by
-/// entities rather than the connection's own.
-async fn postgres(db: &DatabaseConnection, nsp: &str, named: Option<&str>) -> Result<Schema> {
+/// entities rather than the connection's own; a column of a type that is not `nsp`'s
+/// own is one of `other_enums` if it names one.
+async fn postgres(
+    db: &DatabaseConnection,
+    nsp: &str,
+    named: Option<&str>,
+    other_enums: &BTreeMap<String, Enum>,
+) -> Result<Schema> {
     use sea_schema::postgres::def::{ColumnDefault, Type};
     let pool = db.get_postgres_connection_pool().clone();
     let found = sea_schema::postgres::discovery::SchemaDiscovery::new(pool, nsp)
@@ -221,6 +231,10 @@ async fn postgres(db: &DatabaseConnection, nsp: &str, named: Option<&str>) -> Re
                     Type::Enum(e) => ColumnType::Enum {
                         name: e.typename.clone(),
                         values: e.values.clone(),
+                    },
+                    Type::Unknown(udt) if other_enums.contains_key(udt) => ColumnType::Enum {
+                        name: udt.clone(),
+                        values: other_enums[udt].values.clone(),
                     },
                     other => ColumnType::Custom {
                         sql: format!("{other:?}").to_lowercase(),
