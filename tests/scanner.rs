@@ -124,3 +124,31 @@ fn a_long_history_is_read_as_each_file_alone() {
         "scan_dir differs from reading each file alone"
     );
 }
+
+/// What reverting a migration deletes for good is read from its code: the tables it
+/// creates and the columns it adds, for `rollback` plans to say.
+#[test]
+fn what_reverting_deletes_is_read() {
+    let facts = scan(
+        r#"
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.create_table(Table::create().table("tags").col(pk_auto("id")).to_owned()).await?;
+        manager
+            .alter_table(Table::alter().table("events").add_column(integer_null("capacity")).to_owned())
+            .await?;
+        manager
+            .alter_table(Table::alter().table("users").drop_column("age").to_owned())
+            .await
+    }
+}
+"#,
+    );
+    assert_eq!(
+        facts.losses(),
+        [
+            "table tags and its rows",
+            "the columns it added to events, and their data"
+        ]
+    );
+}

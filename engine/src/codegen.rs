@@ -301,10 +301,12 @@ fn statement(op: &Operation) -> String {
         )),
         Operation::AlterEnum { from, to } => alter_enum(from, to),
         Operation::AlterTable { from, to, changes } => {
+            let (bridge, unbridge) = mysql_foreign_key_index_bridge(from, to, changes);
             if changes.iter().all(Change::sqlite_native) {
-                return changes.iter().map(|c| native_change(&to.name, c)).collect();
+                let native: String = changes.iter().map(|c| native_change(&to.name, c)).collect();
+                return format!("{}{native}{}", mysql_only(&bridge), mysql_only(&unbridge));
             }
-            let (mut mysql, mut postgres) = (String::new(), String::new());
+            let (mut mysql, mut postgres) = (bridge, String::new());
             for change in changes {
                 let (my, _) = portable_change(
                     &to.name,
@@ -320,7 +322,26 @@ fn statement(op: &Operation) -> String {
                     mysql.push_str(&mysql_implicit_index_drop(from, fk));
                 }
             }
-            let rebuild = sqlite_rebuild(from, to, changes);
+            mysql.push_str(&unbridge);
+            // What SQLite stores alike (every integer width is INTEGER, an enum is
+            // text) needs no rebuild there; the rest may not need one either.
+            let for_sqlite: Vec<&Change> = changes
+                .iter()
+                .filter(|c| !sqlite_stores_alike(from, c))
+                .collect();
+            let rebuild = if for_sqlite.iter().all(|c| c.sqlite_native()) {
+                let native: String = for_sqlite
+                    .iter()
+                    .map(|c| native_change(&to.name, c))
+                    .collect();
+                if native.is_empty() {
+                    "            // SQLite stores this alike: nothing to change.\n".into()
+                } else {
+                    indent(&native)
+                }
+            } else {
+                sqlite_rebuild(from, to, changes)
+            };
             if mysql == postgres {
                 return format!(
                     "        if manager.get_database_backend() == DbBackend::Sqlite {{\n\
@@ -337,6 +358,24 @@ fn statement(op: &Operation) -> String {
                 indent(&indent(&postgres))
             )
         }
+    }
+}
+
+/// Whether `change` leaves a SQLite table as it is: a column changing only in ways
+/// SQLite does not store.
+fn sqlite_stores_alike(table: &Table, change: &Change) -> bool {
+    match change {
+        Change::AlterColumn {
+            from,
+            to,
+            fill: None,
+        } => crate::compare::same_column(
+            from,
+            to,
+            table.primary_key.contains(&from.name),
+            sea_orm::DbBackend::Sqlite,
+        ),
+        _ => false,
     }
 }
 
@@ -358,6 +397,65 @@ fn with_unmanaged_default(table: &Table, change: &Change, backend: Backend) -> C
         }
     }
     change
+}
+
+/// MySQL refuses to drop the last index a foreign key can use (error 1553), and drops
+/// the key's own index by itself once another index can serve it. So when `changes`
+/// drop every index serving a key that stays, the key is dropped first and added
+/// again after them: MySQL then gives it an index of its own only if none of the new
+/// ones serves it, as it would have. (An index created for the key by hand would
+/// stay forever, and a later rollback would trip over it.) Returns the statements
+/// for before and after the changes.
+fn mysql_foreign_key_index_bridge(
+    from: &Table,
+    to: &Table,
+    changes: &[Change],
+) -> (String, String) {
+    let dropped: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropIndex(i) => Some(i.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let released: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropForeignKey(fk) => Some(fk.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let (mut before, mut after) = (String::new(), String::new());
+    for fk in &from.foreign_keys {
+        let stays =
+            !released.contains(&fk.name.as_str()) && to.foreign_keys.iter().any(|k| k == fk);
+        let serves = |cols: &[String]| {
+            cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..]
+        };
+        let serving: Vec<&Index> = from.indexes.iter().filter(|i| serves(&i.columns)).collect();
+        // With no serving index the key has its own, which no change here touches.
+        if !stays
+            || serves(&from.primary_key)
+            || serving.is_empty()
+            || !serving.iter().all(|i| dropped.contains(&i.name.as_str()))
+        {
+            continue;
+        }
+        before += &native_change(&to.name, &Change::DropForeignKey(fk.clone()));
+        after += &native_change(&to.name, &Change::AddForeignKey(fk.clone()));
+    }
+    (before, after)
+}
+
+/// Statements for MySQL only; nothing when there are none.
+fn mysql_only(statements: &str) -> String {
+    if statements.is_empty() {
+        return String::new();
+    }
+    format!(
+        "        if manager.get_database_backend() == DbBackend::MySql {{\n{}        }}\n",
+        indent(statements)
+    )
 }
 
 /// MySQL gives a foreign key an index of its own, named after it, unless another index
@@ -650,7 +748,7 @@ fn raw_lit(s: &str) -> String {
 /// every foreign key before committing.
 fn sqlite_rebuild(from: &Table, to: &Table, changes: &[Change]) -> String {
     let d = Dialect::Sqlite;
-    let new = format!("{}__manage_new", to.name);
+    let new = format!("{}{REBUILD_SUFFIX}", to.name);
     let mut copy_to = Vec::new();
     let mut copy_from = Vec::new();
     for column in &to.columns {
@@ -789,6 +887,9 @@ fn is_unmanaged_column(table: &Table, name: &str) -> bool {
         .iter()
         .any(|u| matches!(u, Unmanaged::Column { column, .. } if column.name == name))
 }
+
+/// What a SQLite rebuild's temporary copy of a table is called after it.
+pub const REBUILD_SUFFIX: &str = "__manage_new";
 
 /// The helper a file with SQLite rebuilds ends with.
 const SQLITE_FK_HELPER: &str = "
@@ -1008,7 +1109,10 @@ fn type_helper(ty: &ColumnType) -> (&'static str, String) {
         T::Time => ("time", String::new()),
         T::Date => ("date", String::new()),
         T::Binary { length } => ("binary_len", format!(", {length}")),
-        T::VarBinary { length } => ("var_binary", format!(", {}", length.unwrap_or(255))),
+        T::VarBinary { length: Some(n) } => ("var_binary", format!(", {n}")),
+        // `Vec<u8>` with no length: binary data of any length, not the 255 bytes
+        // sea-query would give `varbinary` on MySQL.
+        T::VarBinary { length: None } => ("blob", String::new()),
         T::Blob => ("blob", String::new()),
         T::Boolean => ("boolean", String::new()),
         T::Json => ("json", String::new()),
@@ -1107,6 +1211,41 @@ fn rustfmt_command() -> std::process::Command {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every integer width is INTEGER in SQLite: widening one rebuilds nothing there,
+    /// while the other backends alter the column.
+    #[test]
+    fn sqlite_does_not_rebuild_for_what_it_stores_alike() {
+        let column = |ty: ColumnType| Column {
+            name: "hits".into(),
+            ty,
+            nullable: false,
+            default: None,
+            unique: false,
+            auto_increment: false,
+        };
+        let table = |ty: ColumnType| Table {
+            name: "counters".into(),
+            columns: vec![column(ty)],
+            primary_key: vec![],
+            indexes: vec![],
+            foreign_keys: vec![],
+            unmanaged: vec![],
+        };
+        let op = Operation::AlterTable {
+            from: table(ColumnType::Integer),
+            to: table(ColumnType::BigInteger),
+            changes: vec![Change::AlterColumn {
+                from: column(ColumnType::Integer),
+                to: column(ColumnType::BigInteger),
+                fill: None,
+            }],
+        };
+        let code = statement(&op);
+        assert!(!code.contains("__manage_new"), "{code}");
+        assert!(code.contains("SQLite stores this alike"), "{code}");
+        assert!(code.contains("big_integer"), "{code}");
+    }
 
     /// A message is user text: nothing in it may break the build or hide code.
     #[test]

@@ -309,6 +309,8 @@ fn project_type(ty: &ColumnType, backend: DbBackend) -> ColumnType {
         DbBackend::Sqlite => match ty {
             t if t.is_integer() => T::Integer,
             T::Enum { .. } => T::Text,
+            // Written as a blob: binary data of any length.
+            T::VarBinary { length: None } => T::Blob,
             other => other.clone(),
         },
         DbBackend::Postgres => match ty {
@@ -322,6 +324,7 @@ fn project_type(ty: &ColumnType, backend: DbBackend) -> ColumnType {
         },
         _ => match ty {
             T::String { length: None } => T::String { length: Some(255) },
+            T::VarBinary { length: None } => T::Blob,
             T::Char { length: None } => T::Char { length: Some(1) },
             T::Timestamp | T::TimestampWithTimeZone => T::Timestamp,
             T::Uuid => T::Binary { length: 16 },

@@ -365,6 +365,56 @@ impl Operation {
     }
 }
 
+/// For each drop that loses data while something of the same shape appears beside
+/// it (a rename answered "no", or not asked without a terminal): the `--rename`
+/// answer that would keep the data instead.
+pub fn rename_hints(ops: &[Operation]) -> Vec<String> {
+    let mut out = Vec::new();
+    let created: Vec<&Table> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Operation::CreateTable(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    for op in ops {
+        match op {
+            Operation::DropTable(old) => {
+                for new in created.iter().filter(|new| same_shape(old, new)) {
+                    out.push(format!(
+                        "if table {} was renamed to {}, pass --rename {}={} to keep its rows",
+                        old.name, new.name, old.name, new.name
+                    ));
+                }
+            }
+            Operation::AlterTable { to, changes, .. } => {
+                for change in changes {
+                    let Change::DropColumn { column: old } = change else {
+                        continue;
+                    };
+                    for change in changes {
+                        if let Change::AddColumn { column: new, .. } = change
+                            && new.ty == old.ty
+                            && new.nullable == old.nullable
+                        {
+                            out.push(format!(
+                                "if {t}.{} was renamed to {}, pass --rename {t}.{}={} to keep its data",
+                                old.name,
+                                new.name,
+                                old.name,
+                                new.name,
+                                t = to.name
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Answers the questions a diff cannot answer from the schemas alone.
 pub trait Questioner {
     /// Was table `from` renamed to `to`?
@@ -470,11 +520,22 @@ pub fn diff(
             let old = gone.remove(at);
             let mut table = from_tables.remove(&old).expect("known table");
             ops.push(Operation::RenameTable {
-                from: old,
+                from: old.clone(),
                 to: new.name.clone(),
             });
             rename_table_refs(&mut table, &new.name);
             from_tables.insert(new.name.clone(), table);
+            // Every backend points other tables' foreign keys at the new name as it
+            // renames (SQLite since 3.26): taken as still naming the old table, a
+            // key would be dropped and re-added for nothing, and a renamed key would
+            // be re-added by `down()` against a name the table does not have yet.
+            for other in from_tables.values_mut() {
+                for fk in &mut other.foreign_keys {
+                    if fk.ref_table == old {
+                        fk.ref_table = new.name.clone();
+                    }
+                }
+            }
         }
     }
 
@@ -815,6 +876,70 @@ mod tests {
         fn fill_value(&mut self, _: &str, _: &Column) -> anyhow::Result<Default> {
             Ok(Default::Int(7))
         }
+    }
+
+    /// A table renamed while another references it: the database itself points the
+    /// reference at the new name, so a key whose name is kept does not change, and a
+    /// renamed key is re-added in `down()` against the name the table has then.
+    #[test]
+    fn a_reference_follows_its_renamed_table() {
+        let before = schema(vec![table("cake", &[]), table("review", &["cake"])]);
+        let mut review = table("review", &["bakery_cake"]);
+        review.foreign_keys[0].name = "fk-review-cake".into();
+        let after = schema(vec![table("bakery_cake", &[]), review]);
+        let up = diff(&before, &after, &mut Yes).unwrap();
+        assert_eq!(names(&up), ["Rename table cake to bakery_cake"]);
+        assert_eq!(names(&reverse(&up)), ["Rename table bakery_cake to cake"]);
+
+        let after = schema(vec![
+            table("bakery_cake", &[]),
+            table("review", &["bakery_cake"]),
+        ]);
+        let down = reverse(&diff(&before, &after, &mut Yes).unwrap());
+        let Operation::AlterTable { changes, .. } = &down[0] else {
+            panic!("{down:?}")
+        };
+        let added: Vec<&str> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddForeignKey(fk) => Some(fk.ref_table.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(added, ["bakery_cake"]);
+        assert_eq!(names(&down[1..]), ["Rename table bakery_cake to cake"]);
+    }
+
+    /// A drop beside an add of the same shape says how to keep the data.
+    #[test]
+    fn a_rename_answered_no_says_how_to_keep_the_data() {
+        let before = schema(vec![table("cake", &[])]);
+        let after = schema(vec![table("pie", &[])]);
+        let ops = diff(&before, &after, &mut NoQuestions).unwrap();
+        assert_eq!(
+            rename_hints(&ops),
+            ["if table cake was renamed to pie, pass --rename cake=pie to keep its rows"]
+        );
+        let mut with_old = table("cake", &[]);
+        with_old.columns.push(Column {
+            nullable: true,
+            ..column("name")
+        });
+        let mut with_new = table("cake", &[]);
+        with_new.columns.push(Column {
+            nullable: true,
+            ..column("title")
+        });
+        let ops = diff(
+            &schema(vec![with_old]),
+            &schema(vec![with_new]),
+            &mut NoQuestions,
+        )
+        .unwrap();
+        assert_eq!(
+            rename_hints(&ops),
+            ["if cake.name was renamed to title, pass --rename cake.name=title to keep its data"]
+        );
     }
 
     #[test]

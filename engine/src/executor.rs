@@ -355,7 +355,7 @@ where
         let name = migration.name();
         let started = Instant::now();
         let checksum = self.checksum(name);
-        let ms = |started: Instant| started.elapsed().as_millis() as i64;
+        let ms = |took: Duration| took.as_millis() as i64;
         if !transactional {
             // Marked before it starts: if the process dies part-way, the next run
             // knows the database is somewhere inside this migration.
@@ -382,10 +382,11 @@ where
                     .failed_inside(name, direction, checksum.as_deref(), failure)
                     .await);
             }
+            let took = started.elapsed();
             // The DDL is beyond recall, but the two bookkeeping rows change together.
-            self.bookkeep_alone(name, direction, checksum.as_deref(), ms(started))
+            self.bookkeep_alone(name, direction, checksum.as_deref(), ms(took))
                 .await?;
-            return Ok(started.elapsed());
+            return Ok(took);
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
         // that would cascade into referencing tables. Enforcement can only change
@@ -398,8 +399,11 @@ where
         let txn = self.begin().await?;
         let manager = self.manager(&txn);
         run_logged(migration, &manager, direction).await?;
+        // What is reported now and recorded for `history` is the one figure: the
+        // migration's own run, without the bookkeeping and commit around it.
+        let took = started.elapsed();
         let conn = manager.get_connection();
-        bookkeep(conn, name, direction, checksum.as_deref(), ms(started)).await?;
+        bookkeep(conn, name, direction, checksum.as_deref(), ms(took)).await?;
         if sqlite {
             self.foreign_keys
                 .check(conn, &statement_log::peek())
@@ -408,7 +412,7 @@ where
         }
         drop(manager);
         self.commit(txn).await?;
-        Ok(started.elapsed())
+        Ok(took)
     }
 
     /// What a signal left of a migration that cannot be rolled back: if none of its

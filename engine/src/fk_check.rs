@@ -190,7 +190,7 @@ async fn query<C: ConnectionTrait>(
 /// The tables `statements` write to or redefine (folded as SQLite compares names), or None when a
 /// statement is of a shape not understood, or nothing was captured.
 pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
-    static NAME: &str = r#"(?:(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)\s*\.\s*)?("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)"#;
+    use crate::sql::TABLE_NAME as NAME;
     static WRITES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(&format!(
             r"(?is)^(?:CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|ALTER\s+TABLE\s+|(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+|UPDATE\s+(?:OR\s+\w+\s+)?|DELETE\s+FROM\s+){NAME}"
@@ -228,13 +228,9 @@ pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
     Some(touched)
 }
 
+/// A written table name as SQLite compares it.
 fn unquote(name: &str) -> String {
-    let inner = match name.as_bytes().first() {
-        Some(b'"') => name[1..name.len() - 1].replace("\"\"", "\""),
-        Some(b'`' | b'[') => name[1..name.len() - 1].to_string(),
-        _ => name.to_string(),
-    };
-    fold(&inner)
+    fold(&crate::sql::bare_table_name(name))
 }
 
 #[cfg(test)]

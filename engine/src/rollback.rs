@@ -17,6 +17,8 @@ pub struct Step {
     pub reason: String,
     pub touches: BTreeMap<String, BTreeSet<Touch>>,
     pub opaque: bool,
+    /// What reverting it deletes for good (`Facts::losses`).
+    pub loses: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -52,7 +54,13 @@ pub fn touching(table: &str, order: &[String], facts: &BTreeMap<String, Facts>) 
     let mut found = Vec::new();
     for name in order.iter().rev() {
         let Some(f) = facts.get(name) else { continue };
-        if f.tables.keys().any(|t| names.contains(t)) {
+        // A migration that only points a foreign key at the table does not change it
+        // (it depends on it, and is reverted with it as a dependent).
+        let changes = f
+            .tables
+            .iter()
+            .any(|(t, hows)| names.contains(t) && hows.iter().any(|h| *h != Touch::Referenced));
+        if changes {
             found.push(name.clone());
         }
         for (from, to) in f.renames.iter().rev() {
@@ -149,6 +157,7 @@ pub fn plan(
             reason,
             touches: f.tables.clone(),
             opaque: f.is_opaque(),
+            loses: f.losses(),
         });
     }
     reverted.reverse();
@@ -227,14 +236,19 @@ mod tests {
             ("m4", "c:create b:ref"),
             ("m5", "d:create"),
         ]);
-        // m3 references a, so it is the latest change to a; m4 references b, which m3
-        // creates; m5 is unrelated.
+        // m2 is the latest change to a: m3 only references a, and goes with it as a
+        // dependent; m4 references b, which m3 creates; m5 is unrelated.
         let steps = plan("a", false, &order, &all_applied(&order), &f).unwrap();
-        assert_eq!(names(&steps), ["m4", "m3"]);
+        assert_eq!(names(&steps), ["m4", "m3", "m2"]);
         assert!(
             steps[0].reason.contains("references b"),
             "{}",
             steps[0].reason
+        );
+        assert!(
+            steps[1].reason.contains("references a"),
+            "{}",
+            steps[1].reason
         );
         let steps = plan("a", true, &order, &all_applied(&order), &f).unwrap();
         assert_eq!(names(&steps), ["m4", "m3", "m2", "m1"]);

@@ -7,6 +7,35 @@ use sea_orm::sea_query::{
     self, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, StringLen, TableBuilder,
 };
 
+/// A table name as SQL statements write it, perhaps schema-qualified, each part bare
+/// or quoted (`""`, `` ` ` ``, `[]`), as one capture group. The history scanner and the
+/// foreign-key check read the same statements with it.
+pub const TABLE_NAME: &str = r#"((?:(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s*\.\s*)?(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*))"#;
+
+/// The table's own name in a [`TABLE_NAME`] match, unquoted: `"public"."users"` is
+/// `users`, `` `app`.`users` `` is `users`, `[users]` is `users`, `"a""b"` is `a"b`.
+pub fn bare_table_name(name: &str) -> String {
+    let mut last = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = name.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '"' | '`') => quote = Some(c),
+            (None, '[') => quote = Some(']'),
+            // A doubled quote inside a quoted name is one quote of the name.
+            (Some('"'), '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                last.push('"');
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, '.') => last.clear(),
+            (None, c) if c.is_whitespace() => {}
+            (_, c) => last.push(c),
+        }
+    }
+    last
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Postgres,
@@ -101,6 +130,8 @@ pub fn to_sea_type(ty: &ColumnType) -> sea_query::ColumnType {
         T::Time => Q::Time,
         T::Date => Q::Date,
         T::Binary { length } => Q::Binary(*length),
+        // As migrations write it: binary data of any length (see codegen).
+        T::VarBinary { length: None } => Q::Blob,
         T::VarBinary { length } => Q::VarBinary(len(length)),
         T::Blob => Q::Blob,
         T::Boolean => Q::Boolean,
@@ -119,3 +150,24 @@ pub fn to_sea_type(ty: &ColumnType) -> sea_query::ColumnType {
 }
 
 use sea_query::IntoIden;
+
+#[cfg(test)]
+mod name_tests {
+    use super::{TABLE_NAME, bare_table_name};
+
+    #[test]
+    fn written_table_names_are_read_back() {
+        let re = regex::Regex::new(&format!("^{TABLE_NAME}$")).unwrap();
+        for (written, bare) in [
+            ("users", "users"),
+            (r#""public"."users""#, "users"),
+            ("`app`.`users`", "users"),
+            ("[dbo].[users]", "users"),
+            (r#""my ""quoted"" table""#, r#"my "quoted" table"#),
+            (r#""shop" . "order""#, "order"),
+        ] {
+            assert!(re.is_match(written), "{written}");
+            assert_eq!(bare_table_name(written), bare, "{written}");
+        }
+    }
+}

@@ -108,6 +108,9 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     for warning in unmanaged_warnings(&ops) {
         ui::warn(&warning);
     }
+    for hint in diff::rename_hints(&ops) {
+        ui::warn(&hint);
+    }
     if let Some(only_on) = &only_on {
         ui::warn(&format!(
             "this migration restores what the {} database held in its own terms ({}): it runs \

@@ -138,17 +138,23 @@ async fn run(
             println!("      {}", style(format!("why: {}", step.reason)).dim());
             let touches = Facts {
                 tables: step.touches.clone(),
-                renames: vec![],
                 opaque: if step.opaque {
                     vec!["?".into()]
                 } else {
                     vec![]
                 },
+                ..Facts::default()
             };
             println!(
                 "      {}",
                 style(format!("touches: {}", touches.summary())).dim()
             );
+            if !step.loses.is_empty() {
+                println!(
+                    "      {}",
+                    style(format!("deletes: {}", step.loses.join("; "))).yellow()
+                );
+            }
         }
     }
     if args.dry_run || steps.is_empty() {
@@ -180,16 +186,27 @@ async fn run(
 }
 
 /// The latest `n` applied migrations among `states`, newest first.
+/// The applied migrations of `states`, the latest applied first: by when each was
+/// applied, so that one applied out of order (after a branch merge) is undone before
+/// those applied earlier; in list order within the same second.
+fn latest_applied(states: &[MigrationState]) -> Vec<&MigrationState> {
+    let mut applied: Vec<(usize, &MigrationState)> = states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.applied_at.is_some())
+        .collect();
+    applied.sort_by_key(|(at, s)| std::cmp::Reverse((s.applied_at, *at)));
+    applied.into_iter().map(|(_, s)| s).collect()
+}
+
 fn latest(
     states: &[MigrationState],
     n: usize,
     facts: &BTreeMap<String, Facts>,
     why: &str,
 ) -> Vec<Step> {
-    states
-        .iter()
-        .rev()
-        .filter(|s| s.applied_at.is_some())
+    latest_applied(states)
+        .into_iter()
         .take(n)
         .map(|s| {
             let f = facts.get(&s.name);
@@ -198,6 +215,7 @@ fn latest(
                 reason: why.to_string(),
                 touches: f.map(|f| f.tables.clone()).unwrap_or_default(),
                 opaque: f.is_none_or(Facts::is_opaque),
+                loses: f.map(Facts::losses).unwrap_or_default(),
             }
         })
         .collect()
@@ -220,10 +238,8 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
             .into_iter()
             .collect()
     });
-    let rows: Vec<&MigrationState> = states
-        .iter()
-        .rev()
-        .filter(|s| s.applied_at.is_some())
+    let rows: Vec<&MigrationState> = latest_applied(&states)
+        .into_iter()
         .filter(|s| wanted.as_ref().is_none_or(|w| w.contains(&s.name)))
         .collect();
     if args.format == Format::Json {
