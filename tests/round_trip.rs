@@ -869,11 +869,7 @@ fn round_trip_on_every_backend() {
             continue;
         };
         let url = db.url.as_str();
-        let manage = |args: &[&str]| {
-            let mut full = vec!["--database-url", url];
-            full.extend_from_slice(args);
-            s.manage(&full)
-        };
+        let manage = |args: &[&str]| s.manage_at(url, args);
         // Ten processes migrating one fresh database at once: the lock lets one apply
         // each migration exactly once; the others wait and find nothing left to do.
         if let Some(race) = TestDb::create(backend, "race") {
@@ -1499,11 +1495,7 @@ fn entities_in_a_postgres_schema_round_trip() {
         "{}",
         out.stderr
     );
-    let pg = |args: &[&str]| {
-        let mut full = vec!["--database-url", url];
-        full.extend_from_slice(args);
-        s.manage(&full)
-    };
+    let pg = |args: &[&str]| s.manage_at(url, args);
     pg(&["makemigrations", "-m", "shop"]).ok();
     s.build();
     pg(&["migrate"]).ok();
@@ -1564,6 +1556,14 @@ fn entities_in_a_postgres_schema_round_trip() {
         plan.stdout.contains("order_code") && !plan.stdout.contains("_shop\n"),
         "{}",
         plan.stdout
+    );
+    // History names the table as the entities do, qualified.
+    let history = pg(&["history", "--table", "shop.order"]).ok();
+    assert!(
+        history.stdout.contains("shop.order (create")
+            && history.stdout.contains("shop.order (alter"),
+        "{}",
+        history.stdout
     );
     let mermaid = pg(&["schema", "--format", "mermaid"]).ok();
     assert!(
@@ -1633,11 +1633,7 @@ fn a_migration_adopted_in_one_backends_terms_runs_there_only() {
     let url = db.url.as_str();
     let s = Scenario::new("adoptterms");
     s.build();
-    let pg = |args: &[&str]| {
-        let mut full = vec!["--database-url", url];
-        full.extend_from_slice(args);
-        s.manage(&full)
-    };
+    let pg = |args: &[&str]| s.manage_at(url, args);
     pg(&["makemigrations", "-m", "init"]).ok();
     s.build();
     pg(&["migrate"]).ok();

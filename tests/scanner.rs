@@ -152,3 +152,28 @@ impl MigrationTrait for Migration {
         ]
     );
 }
+
+/// A table named by its entity type is read through the models: the module name as
+/// in `bakery::Entity`, or sea-orm-cli's prelude alias.
+#[test]
+fn entity_types_are_read_through_the_models() {
+    let source =
+        fs::read_to_string(support::repo_root().join("tests/corpus/entity_typed_table.rs"))
+            .unwrap();
+    let entities: manage::history::EntityTables = [
+        ("bakery".to_string(), "bakeries".to_string()),
+        ("Bakery".to_string(), "bakeries".to_string()),
+    ]
+    .into();
+    let facts = manage::history::scan_with(&source, &entities);
+    assert!(!facts.is_opaque(), "{:?}", facts.opaque);
+    assert_eq!(
+        actual(&facts),
+        [("bakeries".to_string(), ["drop".to_string()].into())].into()
+    );
+    let alias = source.replace("bakery::Entity", "Bakery");
+    assert_eq!(
+        actual(&manage::history::scan_with(&alias, &entities)),
+        actual(&facts)
+    );
+}

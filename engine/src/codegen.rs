@@ -400,8 +400,8 @@ fn with_unmanaged_default(table: &Table, change: &Change, backend: Backend) -> C
 }
 
 /// MySQL refuses to drop the last index a foreign key can use (error 1553), and drops
-/// the key's own index by itself once another index can serve it. So when `changes`
-/// drop every index serving a key that stays, the key is dropped first and added
+/// the key's own index by itself once another index can serve it (a unique column's
+/// index too). So when `changes` drop every index serving a key that stays, the key is dropped first and added
 /// again after them: MySQL then gives it an index of its own only if none of the new
 /// ones serves it, as it would have. (An index created for the key by hand would
 /// stay forever, and a later rollback would trip over it.) Returns the statements
@@ -411,12 +411,29 @@ fn mysql_foreign_key_index_bridge(
     to: &Table,
     changes: &[Change],
 ) -> (String, String) {
-    let dropped: Vec<&str> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropIndex(i) => Some(i.name.as_str()),
-            _ => None,
+    // The indexes before the changes, by columns, and whether the changes drop each:
+    // named indexes, and a unique column's own index (when it stops being unique).
+    let dropped_index = |name: &str| {
+        changes
+            .iter()
+            .any(|c| matches!(c, Change::DropIndex(i) if i.name == name))
+    };
+    let stops_unique = |column: &str| {
+        changes.iter().any(|c| {
+            matches!(c, Change::AlterColumn { from, to, .. } if from.name == column && !to.unique)
+                || matches!(c, Change::DropColumn { column: gone } if gone.name == column)
         })
+    };
+    let indexes: Vec<(Vec<String>, bool)> = from
+        .indexes
+        .iter()
+        .map(|i| (i.columns.clone(), dropped_index(&i.name)))
+        .chain(
+            from.columns
+                .iter()
+                .filter(|c| c.unique)
+                .map(|c| (vec![c.name.clone()], stops_unique(&c.name))),
+        )
         .collect();
     let released: Vec<&str> = changes
         .iter()
@@ -432,12 +449,16 @@ fn mysql_foreign_key_index_bridge(
         let serves = |cols: &[String]| {
             cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..]
         };
-        let serving: Vec<&Index> = from.indexes.iter().filter(|i| serves(&i.columns)).collect();
+        let serving: Vec<bool> = indexes
+            .iter()
+            .filter(|(columns, _)| serves(columns))
+            .map(|(_, dropped)| *dropped)
+            .collect();
         // With no serving index the key has its own, which no change here touches.
         if !stays
             || serves(&from.primary_key)
             || serving.is_empty()
-            || !serving.iter().all(|i| dropped.contains(&i.name.as_str()))
+            || !serving.iter().all(|dropped| *dropped)
         {
             continue;
         }
@@ -464,8 +485,13 @@ fn mysql_implicit_index_drop(table: &Table, fk: &ForeignKey) -> String {
     let starts_with = |cols: &[String]| {
         cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..]
     };
-    let covered =
-        starts_with(&table.primary_key) || table.indexes.iter().any(|i| starts_with(&i.columns));
+    // A unique column has an index of its own too.
+    let covered = starts_with(&table.primary_key)
+        || table.indexes.iter().any(|i| starts_with(&i.columns))
+        || table
+            .columns
+            .iter()
+            .any(|c| c.unique && starts_with(std::slice::from_ref(&c.name)));
     if covered {
         return String::new();
     }
@@ -1245,6 +1271,83 @@ mod tests {
         assert!(!code.contains("__manage_new"), "{code}");
         assert!(code.contains("SQLite stores this alike"), "{code}");
         assert!(code.contains("big_integer"), "{code}");
+    }
+
+    /// A unique column serving a foreign key stops being unique: MySQL would refuse to
+    /// drop its index (1553), so the key is dropped before and added after.
+    #[test]
+    fn mysql_keeps_a_foreign_key_served_when_its_unique_column_stops_being_unique() {
+        let column = |unique: bool| Column {
+            name: "shelf_id".into(),
+            ty: ColumnType::Integer,
+            nullable: true,
+            default: None,
+            unique,
+            auto_increment: false,
+        };
+        let table = |unique: bool| Table {
+            name: "books".into(),
+            columns: vec![column(unique)],
+            primary_key: vec![],
+            indexes: vec![],
+            foreign_keys: vec![ForeignKey {
+                name: "fk-books-shelf".into(),
+                columns: vec!["shelf_id".into()],
+                ref_table: "shelves".into(),
+                ref_columns: vec!["id".into()],
+                on_delete: Action::default(),
+                on_update: Action::default(),
+            }],
+            unmanaged: vec![],
+        };
+        let changes = vec![Change::AlterColumn {
+            from: column(true),
+            to: column(false),
+            fill: None,
+        }];
+        let (before, after) = mysql_foreign_key_index_bridge(&table(true), &table(false), &changes);
+        assert!(before.contains("drop_foreign_key"), "{before}");
+        assert!(after.contains("create_foreign_key"), "{after}");
+        // Becoming unique needs nothing: the key keeps an index all along.
+        let changes = vec![Change::AlterColumn {
+            from: column(false),
+            to: column(true),
+            fill: None,
+        }];
+        let (before, after) = mysql_foreign_key_index_bridge(&table(false), &table(true), &changes);
+        assert!(before.is_empty() && after.is_empty(), "{before}{after}");
+    }
+
+    /// A key on a unique column has no index of its own on MySQL (the column's serves
+    /// it): dropping the key drops no other index.
+    #[test]
+    fn mysql_drops_no_index_with_a_key_its_unique_column_serves() {
+        let mut table = Table {
+            name: "books".into(),
+            columns: vec![Column {
+                name: "shelf_id".into(),
+                ty: ColumnType::Integer,
+                nullable: true,
+                default: None,
+                unique: true,
+                auto_increment: false,
+            }],
+            primary_key: vec![],
+            indexes: vec![],
+            foreign_keys: vec![],
+            unmanaged: vec![],
+        };
+        let fk = ForeignKey {
+            name: "fk-books-shelf".into(),
+            columns: vec!["shelf_id".into()],
+            ref_table: "shelves".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: Action::default(),
+            on_update: Action::default(),
+        };
+        assert_eq!(mysql_implicit_index_drop(&table, &fk), "");
+        table.columns[0].unique = false;
+        assert!(mysql_implicit_index_drop(&table, &fk).contains("DROP INDEX `fk-books-shelf`"));
     }
 
     /// A message is user text: nothing in it may break the build or hide code.

@@ -83,6 +83,22 @@ impl Entities {
         missing
     }
 
+    /// The models' tables by the names migration code gives their entities: the
+    /// module (`bakery`, as in `bakery::Entity`) and sea-orm-cli's prelude alias
+    /// (`Bakery`). The history scanner reads `.table(bakery::Entity)` with it.
+    pub fn tables_by_entity_name(&self) -> crate::history::EntityTables {
+        let mut out = crate::history::EntityTables::new();
+        for (module, read) in &self.readers {
+            let Some(table) = read().create.get_table_name().map(table_ref_name) else {
+                continue;
+            };
+            let word = module.rsplit("::").next().unwrap_or(module);
+            out.insert(word.to_string(), table.clone());
+            out.insert(heck::ToUpperCamelCase::to_upper_camel_case(word), table);
+        }
+        out
+    }
+
     /// The models' schema; an error when two entities claim one table.
     pub fn schema(&self) -> anyhow::Result<Schema> {
         let unread = self.unread();

@@ -63,6 +63,12 @@ impl Context {
         }
     }
 
+    /// What every migration touches, by name (tables named by entity type read
+    /// through the models).
+    pub fn facts(&self) -> std::io::Result<std::collections::BTreeMap<String, history::Facts>> {
+        self.sources().facts(&self.entities.tables_by_entity_name())
+    }
+
     /// The committed snapshot: the project's, or the binary's copy of it.
     pub fn snapshot(&self) -> anyhow::Result<schema::Schema> {
         if self.project.on_disk {

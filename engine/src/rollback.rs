@@ -48,6 +48,15 @@ fn suggestion(names: &[String]) -> String {
     }
 }
 
+/// Whether two table names can be the same table: equal, or one of them unqualified
+/// and naming a table of that name in the other's schema (a migration's raw SQL may
+/// or may not qualify a table; taking them together reverts more, never less).
+pub fn same_table(a: &str, b: &str) -> bool {
+    use crate::schema::split_name;
+    let ((sa, ta), (sb, tb)) = (split_name(a), split_name(b));
+    a == b || (ta == tb && (sa.is_none() || sb.is_none()))
+}
+
 /// Migrations (oldest first) that touched `table` under any of its names.
 pub fn touching(table: &str, order: &[String], facts: &BTreeMap<String, Facts>) -> Vec<String> {
     let mut names: BTreeSet<String> = [table.to_string()].into();
@@ -56,15 +65,16 @@ pub fn touching(table: &str, order: &[String], facts: &BTreeMap<String, Facts>) 
         let Some(f) = facts.get(name) else { continue };
         // A migration that only points a foreign key at the table does not change it
         // (it depends on it, and is reverted with it as a dependent).
+        let named = |names: &BTreeSet<String>, t: &str| names.iter().any(|n| same_table(n, t));
         let changes = f
             .tables
             .iter()
-            .any(|(t, hows)| names.contains(t) && hows.iter().any(|h| *h != Touch::Referenced));
+            .any(|(t, hows)| named(&names, t) && hows.iter().any(|h| *h != Touch::Referenced));
         if changes {
             found.push(name.clone());
         }
         for (from, to) in f.renames.iter().rev() {
-            if names.contains(to) {
+            if named(&names, to) {
                 names.insert(from.clone());
             }
         }
@@ -136,7 +146,7 @@ pub fn plan(
         } else {
             f.tables
                 .iter()
-                .find(|(t, _)| tables.contains(*t))
+                .find(|(t, _)| tables.iter().any(|x| same_table(x, t)))
                 .map(|(t, hows)| {
                     if hows.iter().all(|h| *h == Touch::Referenced) {
                         format!("references {t}, which a reverted migration changes")
@@ -252,6 +262,25 @@ mod tests {
         );
         let steps = plan("a", true, &order, &all_applied(&order), &f).unwrap();
         assert_eq!(names(&steps), ["m4", "m3", "m2", "m1"]);
+    }
+
+    /// A table of a PostgreSQL schema is found by its qualified name, and by its bare
+    /// name where a migration did not qualify it; another schema's table of that name
+    /// is another table.
+    #[test]
+    fn tables_in_schemas_are_told_apart() {
+        assert!(same_table("shop.order", "shop.order"));
+        assert!(same_table("shop.order", "order"));
+        assert!(same_table("order", "shop.order"));
+        assert!(!same_table("shop.order", "public.order"));
+        assert!(!same_table("shop.order", "shop.customer"));
+        let (order, f) = facts(&[
+            ("m1", "shop.order:create"),
+            ("m2", "public.order:create"),
+            ("m3", "public.order:alter"),
+        ]);
+        let steps = plan("shop.order", false, &order, &all_applied(&order), &f).unwrap();
+        assert_eq!(names(&steps), ["m1"]);
     }
 
     #[test]

@@ -52,13 +52,16 @@ impl Sources {
     }
 
     /// What every migration touches, by name.
-    pub fn facts(&self) -> std::io::Result<BTreeMap<String, Facts>> {
+    pub fn facts(
+        &self,
+        entities: &history::EntityTables,
+    ) -> std::io::Result<BTreeMap<String, Facts>> {
         match self {
-            Sources::Disk(dir) => history::scan_dir(dir),
+            Sources::Disk(dir) => history::scan_dir_with(dir, entities),
             Sources::CompiledIn(compiled) => Ok(compiled
                 .migrations
                 .iter()
-                .map(|(name, text)| (name.to_string(), history::scan(text)))
+                .map(|(name, text)| (name.to_string(), history::scan_with(text, entities)))
                 .collect()),
         }
     }

@@ -12,28 +12,37 @@ use sea_orm::sea_query::{
 /// foreign-key check read the same statements with it.
 pub const TABLE_NAME: &str = r#"((?:(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s*\.\s*)?(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*))"#;
 
-/// The table's own name in a [`TABLE_NAME`] match, unquoted: `"public"."users"` is
-/// `users`, `` `app`.`users` `` is `users`, `[users]` is `users`, `"a""b"` is `a"b`.
-pub fn bare_table_name(name: &str) -> String {
-    let mut last = String::new();
+/// A [`TABLE_NAME`] match as the schema model names tables: unquoted, and qualified
+/// (`schema.table`) when it was written so: `"shop"."order"` is `shop.order`.
+pub fn written_table_name(name: &str) -> String {
+    let mut parts = vec![String::new()];
     let mut quote: Option<char> = None;
     let mut chars = name.trim().chars().peekable();
     while let Some(c) = chars.next() {
         match (quote, c) {
             (None, '"' | '`') => quote = Some(c),
             (None, '[') => quote = Some(']'),
-            // A doubled quote inside a quoted name is one quote of the name.
             (Some('"'), '"') if chars.peek() == Some(&'"') => {
                 chars.next();
-                last.push('"');
+                parts.last_mut().unwrap().push('"');
             }
             (Some(q), c) if c == q => quote = None,
-            (None, '.') => last.clear(),
+            (None, '.') => parts.push(String::new()),
             (None, c) if c.is_whitespace() => {}
-            (_, c) => last.push(c),
+            (_, c) => parts.last_mut().unwrap().push(c),
         }
     }
-    last
+    // A database-qualified name (`db.schema.table`) keeps its last two parts.
+    let keep = parts.len().saturating_sub(2);
+    parts[keep..].join(".")
+}
+
+/// The table's own name in a [`TABLE_NAME`] match, unquoted: `"public"."users"` is
+/// `users`, `"a""b"` is `a"b`.
+pub fn bare_table_name(name: &str) -> String {
+    crate::schema::split_name(&written_table_name(name))
+        .1
+        .to_string()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +162,7 @@ use sea_query::IntoIden;
 
 #[cfg(test)]
 mod name_tests {
-    use super::{TABLE_NAME, bare_table_name};
+    use super::{TABLE_NAME, bare_table_name, written_table_name};
 
     #[test]
     fn written_table_names_are_read_back() {
@@ -169,5 +178,8 @@ mod name_tests {
             assert!(re.is_match(written), "{written}");
             assert_eq!(bare_table_name(written), bare, "{written}");
         }
+        assert_eq!(written_table_name(r#""shop" . "order""#), "shop.order");
+        assert_eq!(written_table_name("[dbo].[users]"), "dbo.users");
+        assert_eq!(written_table_name("users"), "users");
     }
 }

@@ -1,5 +1,5 @@
 // expect-opaque
-// A table named by its entity type is read through the models, not from here.
+// A table named by its entity type: without the models (as here) it cannot be known.
 use sea_orm_migration::prelude::*;
 pub struct Migration;
 impl MigrationTrait for Migration {

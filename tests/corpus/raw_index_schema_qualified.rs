@@ -1,4 +1,4 @@
-// expect: users=index
+// expect: public.users=index
 use sea_orm_migration::prelude::*;
 pub struct Migration;
 impl MigrationTrait for Migration {

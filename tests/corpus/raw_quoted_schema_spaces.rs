@@ -1,4 +1,4 @@
-// expect: audit entries=data
+// expect: app.audit entries=data
 use sea_orm_migration::prelude::*;
 pub struct Migration;
 impl MigrationTrait for Migration {

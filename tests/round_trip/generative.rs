@@ -659,11 +659,7 @@ fn run(label: &str, changes: &[Change]) {
             continue;
         };
         let url = db.url.as_str();
-        let manage = |args: &[&str]| {
-            let mut full = vec!["--database-url", url];
-            full.extend_from_slice(args);
-            s.manage(&full)
-        };
+        let manage = |args: &[&str]| s.manage_at(url, args);
         let empty = (Schema::default(), World::default());
         for (i, (name, snapshot, world, new)) in steps.iter().enumerate() {
             let (before_schema, before_world) = match i {

@@ -161,6 +161,13 @@ impl Scenario {
         run(&self.bin, &self.dir, args)
     }
 
+    /// `manage --database-url URL ARGS..`.
+    pub fn manage_at(&self, url: &str, args: &[&str]) -> Run {
+        let mut full = vec!["--database-url", url];
+        full.extend_from_slice(args);
+        self.manage(&full)
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
     }

@@ -256,7 +256,7 @@ async fn sql(
 }
 
 pub async fn showmigrations(ctx: &Context, args: &Status) -> Result<ExitCode> {
-    let facts = ctx.sources().facts()?;
+    let facts = ctx.facts()?;
     let url = ctx.db_url()?;
     let db = url.connect().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;

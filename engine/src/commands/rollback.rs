@@ -20,7 +20,7 @@ use std::time::Duration;
 pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     // Read before connecting (see `history::scan_dir`).
-    let facts = ctx.sources().facts()?;
+    let facts = ctx.facts()?;
     if args.dry_run {
         let db = url.connect().await?;
         return run(ctx, &url, &db, args, &facts, None).await;
@@ -58,7 +58,7 @@ async fn run(
         .collect();
 
     let steps = if let Some(table) = &args.table {
-        planner::plan(scanned_name(table), args.all, &order, &applied, facts)?
+        planner::plan(table, args.all, &order, &applied, facts)?
     } else if let Some(to) = &args.to {
         let at = resolve(&states, to)?;
         if states[at].applied_at.is_none() {
@@ -222,7 +222,7 @@ fn latest(
 }
 
 pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
-    let facts = ctx.sources().facts()?;
+    let facts = ctx.facts()?;
     let url = ctx.db_url()?;
     let db = url.connect().await?;
     let (mut states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
@@ -233,11 +233,10 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
     states.sort_by(|a, b| a.name.cmp(&b.name));
     let records = integrity::records(&db).await?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
-    let wanted: Option<BTreeSet<String>> = args.table.as_ref().map(|t| {
-        planner::touching(scanned_name(t), &order, &facts)
-            .into_iter()
-            .collect()
-    });
+    let wanted: Option<BTreeSet<String>> = args
+        .table
+        .as_ref()
+        .map(|t| planner::touching(t, &order, &facts).into_iter().collect());
     let rows: Vec<&MigrationState> = latest_applied(&states)
         .into_iter()
         .filter(|s| wanted.as_ref().is_none_or(|w| w.contains(&s.name)))
@@ -278,13 +277,4 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
         println!("      {}", style(touches).dim());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The name the history scanner knows a table by. Migrations name a table of a
-/// PostgreSQL schema as `("shop", "order")` or `"shop"."order"`, and the scanner cannot
-/// tell the connection's own schema from another in them, so it keeps the table's own
-/// name: `shop.order` is looked up as `order` (tables of one name in two schemas are
-/// taken together, which reverts more, never less).
-fn scanned_name(table: &str) -> &str {
-    crate::schema::split_name(table).1
 }

@@ -81,7 +81,7 @@ impl Facts {
     }
 
     fn touch(&mut self, table: &str, how: Touch) {
-        let name = bare_name(table);
+        let name = table_name(table);
         // A SQLite rebuild's temporary copy is the rebuilt table itself.
         if !name.is_empty() && !name.ends_with(crate::codegen::REBUILD_SUFFIX) {
             self.tables.entry(name).or_default().insert(how);
@@ -95,11 +95,11 @@ impl Facts {
         self.touch(from, Touch::Alter);
         self.touch(to, Touch::Alter);
         if from.ends_with(crate::codegen::REBUILD_SUFFIX) {
-            if let Some(hows) = self.tables.get_mut(&bare_name(to)) {
+            if let Some(hows) = self.tables.get_mut(&table_name(to)) {
                 hows.remove(&Touch::Drop);
             }
         } else {
-            self.renames.push((bare_name(from), bare_name(to)));
+            self.renames.push((table_name(from), table_name(to)));
         }
     }
 
@@ -151,6 +151,14 @@ pub fn touches_line(name: &str, facts: &BTreeMap<String, Facts>) -> String {
 /// scan before connecting: a SQLite connection keeps its thread on one processor, and
 /// threads started after it would inherit that.
 pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
+    scan_dir_with(dir, &EntityTables::new())
+}
+
+/// [`scan_dir`], with tables named by entity type resolved through `entities`.
+pub fn scan_dir_with(
+    dir: &Path,
+    entities: &EntityTables,
+) -> std::io::Result<BTreeMap<String, Facts>> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).max_depth(1) {
         let entry = entry.map_err(std::io::Error::other)?;
@@ -165,7 +173,12 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
     }
     let scan_all = |part: &[(String, PathBuf)]| {
         part.iter()
-            .map(|(stem, path)| Ok((stem.clone(), scan(&std::fs::read_to_string(path)?))))
+            .map(|(stem, path)| {
+                Ok((
+                    stem.clone(),
+                    scan_with(&std::fs::read_to_string(path)?, entities),
+                ))
+            })
             .collect::<std::io::Result<Vec<_>>>()
     };
     // Threads pay off on long histories (0.7x of the time at 5,000 files); a history
@@ -194,9 +207,19 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Facts>> {
     })
 }
 
+/// The models' tables by the names migration code may give their entities
+/// (`Entities::tables_by_entity_name`).
+pub type EntityTables = BTreeMap<String, String>;
+
 /// The facts of one migration file, read from its code.
 pub fn scan(source: &str) -> Facts {
-    rust_code::scan(source)
+    scan_with(source, &EntityTables::new())
+}
+
+/// The facts of one migration file, with tables named by entity type resolved
+/// through the models (as they name the table today).
+pub fn scan_with(source: &str, entities: &EntityTables) -> Facts {
+    rust_code::scan(source, entities)
 }
 
 /// SQL statements inside one string.
@@ -264,6 +287,7 @@ fn sql_facts(sql: &str, facts: &mut Facts) {
     }
 }
 
-fn bare_name(name: &str) -> String {
-    crate::sql::bare_table_name(name)
+/// A table name as facts keep it: qualified when the migration qualified it.
+fn table_name(name: &str) -> String {
+    crate::sql::written_table_name(name)
 }

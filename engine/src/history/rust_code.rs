@@ -3,13 +3,13 @@
 //! holding SQL, and SQL that is only known at run time. Comments, raw strings and char
 //! literals are the parser's business, never confused with code.
 
-use super::{Facts, Touch, bare_name};
+use super::{EntityTables, Facts, Touch};
 use std::collections::BTreeMap;
 use syn::visit::Visit;
 use syn::{Expr, ExprCall, ExprMethodCall, Lit, LitStr};
 
 /// The facts of one migration file's `up()` (the whole file when it has none).
-pub fn scan(source: &str) -> Facts {
+pub fn scan(source: &str, entities: &EntityTables) -> Facts {
     let mut facts = Facts::default();
     let file = match syn::parse_file(source) {
         Ok(file) => file,
@@ -20,6 +20,7 @@ pub fn scan(source: &str) -> Facts {
     };
     let mut reader = Reader {
         idens: iden_enums(&file),
+        entities,
         builders: BTreeMap::new(),
         facts,
     };
@@ -127,15 +128,7 @@ enum Builder {
 impl Builder {
     /// The builder a call like `Table::create()` starts.
     fn of(call: &ExprCall) -> Option<Builder> {
-        let Expr::Path(p) = call.func.as_ref() else {
-            return None;
-        };
-        let names: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let names = path_words(&call.func)?;
         let [.., ty, ctor] = names.as_slice() else {
             return None;
         };
@@ -157,8 +150,10 @@ impl Builder {
     }
 }
 
-struct Reader {
+struct Reader<'a> {
     idens: BTreeMap<String, String>,
+    /// The models' tables by entity name: `bakery::Entity` and `Bakery`.
+    entities: &'a EntityTables,
     /// Local variables holding a builder (`let mut t = Table::create();`).
     builders: BTreeMap<String, Builder>,
     facts: Facts,
@@ -202,51 +197,43 @@ fn strip(expr: &Expr) -> &Expr {
     }
 }
 
-impl Reader {
+impl Reader<'_> {
     /// The table an argument names: a string, `Alias::new("..")`, a `DeriveIden`
-    /// enum's `Table` of this file, or the last of a `(schema, table)` pair. None when
-    /// it is anything else: computed at run time, or defined elsewhere (an enum in
-    /// another file may rename its table; an entity type's table is the models').
+    /// enum's `Table` of this file, an entity type of the models, or a `(schema,
+    /// table)` pair. None when it is anything else: computed at run time, or defined
+    /// elsewhere (an enum in another file may rename its table).
     fn table_name(&self, expr: &Expr) -> Option<String> {
         match strip(expr) {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
-            }) => Some(bare_name(&s.value())),
-            Expr::Tuple(t) => t.elems.last().and_then(|e| self.table_name(e)),
+            // One identifier: a dot in it is part of the name.
+            }) => Some(s.value()),
+            // `(schema, table)`: the table in a PostgreSQL schema, as the model names it.
+            Expr::Tuple(t) => match t.elems.iter().collect::<Vec<_>>().as_slice() {
+                [schema, table] => Some(format!(
+                    "{}.{}",
+                    self.table_name(schema)?,
+                    self.table_name(table)?
+                )),
+                _ => None,
+            },
             Expr::Call(call) => {
-                let Expr::Path(p) = call.func.as_ref() else {
-                    return None;
-                };
-                let names: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                match names
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .as_slice()
-                {
+                let names = path_words(&call.func)?;
+                match names.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                     [.., "Alias" | "SeaRc" | "Rc" | "Arc", "new"] if call.args.len() == 1 => {
                         self.table_name(&call.args[0])
                     }
                     _ => None,
                 }
             }
-            Expr::Path(p) => {
-                let names: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                match names.as_slice() {
-                    [iden, variant] if variant == "Table" => self.idens.get(iden).cloned(),
-                    _ => None,
-                }
-            }
+            path @ Expr::Path(_) => match path_words(path)?.as_slice() {
+                [iden, variant] if variant == "Table" => self.idens.get(iden).cloned(),
+                // An entity type (`bakery::Entity`, or the prelude's `Bakery`): its
+                // table as the models name it today.
+                [.., module, last] if last == "Entity" => self.entities.get(module).cloned(),
+                [alias] => self.entities.get(alias).cloned(),
+                _ => None,
+            },
             Expr::MethodCall(m)
                 if matches!(
                     m.method.to_string().as_str(),
@@ -297,7 +284,7 @@ impl Reader {
                     {
                         self.facts.touch(&t, how);
                         if how == Touch::Alter && adds {
-                            self.facts.adds_columns.insert(bare_name(&t));
+                            self.facts.adds_columns.insert(t.clone());
                         }
                     }
                 }
@@ -393,9 +380,19 @@ impl Reader {
 }
 
 fn is_statement_constructor(call: &ExprCall) -> bool {
-    matches!(call.func.as_ref(), Expr::Path(p)
-        if p.path.segments.len() >= 2
-            && p.path.segments[p.path.segments.len() - 2].ident == "Statement")
+    path_words(&call.func).is_some_and(|w| w.len() >= 2 && w[w.len() - 2] == "Statement")
+}
+
+/// The words of a path expression: `Table::create` is `["Table", "create"]`.
+fn path_words(expr: &Expr) -> Option<Vec<String>> {
+    let Expr::Path(p) = expr else { return None };
+    Some(
+        p.path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect(),
+    )
 }
 
 /// A short rendering of an expression for messages.
@@ -408,7 +405,7 @@ fn quote_expr(expr: &Expr) -> String {
     }
 }
 
-impl<'ast> Visit<'ast> for Reader {
+impl<'ast> Visit<'ast> for Reader<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
         let (root, calls) = unroll(m);
         // A chain from a builder's constructor, or from a variable holding one.
