@@ -1273,21 +1273,22 @@ mod tests {
         assert!(code.contains("big_integer"), "{code}");
     }
 
-    /// A unique column serving a foreign key stops being unique: MySQL would refuse to
-    /// drop its index (1553), so the key is dropped before and added after.
-    #[test]
-    fn mysql_keeps_a_foreign_key_served_when_its_unique_column_stops_being_unique() {
-        let column = |unique: bool| Column {
+    /// `books.shelf_id`, unique or not, and its key to `shelves`.
+    fn shelf_id(unique: bool) -> Column {
+        Column {
             name: "shelf_id".into(),
             ty: ColumnType::Integer,
             nullable: true,
             default: None,
             unique,
             auto_increment: false,
-        };
-        let table = |unique: bool| Table {
+        }
+    }
+
+    fn books(unique: bool) -> Table {
+        Table {
             name: "books".into(),
-            columns: vec![column(unique)],
+            columns: vec![shelf_id(unique)],
             primary_key: vec![],
             indexes: vec![],
             foreign_keys: vec![ForeignKey {
@@ -1299,22 +1300,27 @@ mod tests {
                 on_update: Action::default(),
             }],
             unmanaged: vec![],
+        }
+    }
+
+    /// A unique column serving a foreign key stops being unique: MySQL would refuse to
+    /// drop its index (1553), so the key is dropped before and added after.
+    #[test]
+    fn mysql_keeps_a_foreign_key_served_when_its_unique_column_stops_being_unique() {
+        let changes = |unique: bool| {
+            vec![Change::AlterColumn {
+                from: shelf_id(!unique),
+                to: shelf_id(unique),
+                fill: None,
+            }]
         };
-        let changes = vec![Change::AlterColumn {
-            from: column(true),
-            to: column(false),
-            fill: None,
-        }];
-        let (before, after) = mysql_foreign_key_index_bridge(&table(true), &table(false), &changes);
+        let (before, after) =
+            mysql_foreign_key_index_bridge(&books(true), &books(false), &changes(false));
         assert!(before.contains("drop_foreign_key"), "{before}");
         assert!(after.contains("create_foreign_key"), "{after}");
         // Becoming unique needs nothing: the key keeps an index all along.
-        let changes = vec![Change::AlterColumn {
-            from: column(false),
-            to: column(true),
-            fill: None,
-        }];
-        let (before, after) = mysql_foreign_key_index_bridge(&table(false), &table(true), &changes);
+        let (before, after) =
+            mysql_foreign_key_index_bridge(&books(false), &books(true), &changes(true));
         assert!(before.is_empty() && after.is_empty(), "{before}{after}");
     }
 
@@ -1322,32 +1328,11 @@ mod tests {
     /// it): dropping the key drops no other index.
     #[test]
     fn mysql_drops_no_index_with_a_key_its_unique_column_serves() {
-        let mut table = Table {
-            name: "books".into(),
-            columns: vec![Column {
-                name: "shelf_id".into(),
-                ty: ColumnType::Integer,
-                nullable: true,
-                default: None,
-                unique: true,
-                auto_increment: false,
-            }],
-            primary_key: vec![],
-            indexes: vec![],
-            foreign_keys: vec![],
-            unmanaged: vec![],
-        };
-        let fk = ForeignKey {
-            name: "fk-books-shelf".into(),
-            columns: vec!["shelf_id".into()],
-            ref_table: "shelves".into(),
-            ref_columns: vec!["id".into()],
-            on_delete: Action::default(),
-            on_update: Action::default(),
-        };
-        assert_eq!(mysql_implicit_index_drop(&table, &fk), "");
-        table.columns[0].unique = false;
-        assert!(mysql_implicit_index_drop(&table, &fk).contains("DROP INDEX `fk-books-shelf`"));
+        let fk = &books(true).foreign_keys[0];
+        assert_eq!(mysql_implicit_index_drop(&books(true), fk), "");
+        assert!(
+            mysql_implicit_index_drop(&books(false), fk).contains("DROP INDEX `fk-books-shelf`")
+        );
     }
 
     /// A message is user text: nothing in it may break the build or hide code.
