@@ -172,10 +172,19 @@ impl Change {
     fn warnings(&self, table: &str) -> Vec<String> {
         match self {
             Change::DropColumn { column } => {
-                vec![format!(
+                let mut out = vec![format!(
                     "Drop column {table}.{}: its data is lost",
                     column.name
-                )]
+                )];
+                // `down()` restores it with one value for every row.
+                if column.unique && !column.nullable && column.default.is_none() {
+                    out.push(format!(
+                        "{table}.{} is unique and NOT NULL: rolling this back fails while \
+                         {table} has more than one row (every row would get the same value)",
+                        column.name
+                    ));
+                }
+                out
             }
             Change::AlterColumn { from, to, .. } if from.ty != to.ty => {
                 let mut out = Vec::new();
@@ -908,6 +917,29 @@ mod tests {
             .collect();
         assert_eq!(added, ["bakery_cake"]);
         assert_eq!(names(&down[1..]), ["Rename table bakery_cake to cake"]);
+    }
+
+    /// Dropping a unique NOT NULL column says that its rollback cannot refill it.
+    #[test]
+    fn dropping_a_unique_not_null_column_warns_of_its_rollback() {
+        let mut with = table("cake", &[]);
+        with.columns.push(Column {
+            unique: true,
+            ..column("code")
+        });
+        let ops = diff(
+            &schema(vec![with]),
+            &schema(vec![table("cake", &[])]),
+            &mut NoQuestions,
+        )
+        .unwrap();
+        let warnings = ops[0].warnings();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("cake.code is unique and NOT NULL: rolling this back fails")),
+            "{warnings:?}"
+        );
     }
 
     /// A drop beside an add of the same shape says how to keep the data.

@@ -63,6 +63,9 @@ enum Kind {
     Float,
     /// `Vec<u8>` with no column type.
     Bytes,
+    /// An `ActiveEnum` with this many values (`v0`, `v1`, ..): a PostgreSQL enum type,
+    /// MySQL's `ENUM`, text on SQLite.
+    Enum(u8),
 }
 
 impl Kind {
@@ -74,6 +77,7 @@ impl Kind {
             Kind::Bool => "bool",
             Kind::Float => "f64",
             Kind::Bytes => "Vec<u8>",
+            Kind::Enum(_) => unreachable!("named after its column: Col::rust_type"),
         }
     }
 
@@ -90,6 +94,7 @@ impl Kind {
             Kind::Bool => if row % 2 == 0 { "TRUE" } else { "FALSE" }.into(),
             Kind::Float => format!("{row}.5"),
             Kind::Bytes => "NULL".into(),
+            Kind::Enum(n) => format!("'v{}'", row % usize::from(n)),
         }
     }
 
@@ -98,7 +103,7 @@ impl Kind {
         match self {
             Kind::Int | Kind::Big | Kind::Float => Some("0"),
             Kind::Str(_) | Kind::Text => Some("filled"),
-            Kind::Bool | Kind::Bytes => None,
+            Kind::Bool | Kind::Bytes | Kind::Enum(_) => None,
         }
     }
 }
@@ -117,6 +122,22 @@ struct Col {
     /// Whether its rows may hold the same value (a default or a fill): then it cannot
     /// become unique.
     repeats: bool,
+    /// An enum column's type: `e_<its first name>`, kept through renames.
+    enum_name: String,
+}
+
+impl Col {
+    fn rust_type(&self) -> String {
+        match self.kind {
+            Kind::Enum(_) => self.enum_type(),
+            kind => kind.rust().to_string(),
+        }
+    }
+
+    /// `e_c5` is `EC5`.
+    fn enum_type(&self) -> String {
+        format!("E{}", self.enum_name[2..].to_uppercase())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -247,7 +268,11 @@ impl Change {
                 Some(vec![])
             }
             Change::DropColumn { id, col } => {
-                column(world, *id, col)?;
+                let c = column(world, *id, col)?;
+                // Its rollback would give every row one value (makemigrations warns).
+                if c.unique && !c.nullable && !c.default {
+                    return None;
+                }
                 world.table_mut(*id)?.cols.retain(|c| c.name != *col);
                 Some(vec![])
             }
@@ -331,6 +356,7 @@ fn random_col(rng: &mut Rng, name: String, targets: &[usize], new_in_table: bool
         Kind::Bool,
         Kind::Float,
         Kind::Bytes,
+        Kind::Enum(2),
     ];
     if let Some(&target) = rng.pick(targets).filter(|_| rng.below(4) == 0) {
         return Col {
@@ -342,10 +368,12 @@ fn random_col(rng: &mut Rng, name: String, targets: &[usize], new_in_table: bool
             default: false,
             refs: Some(target),
             repeats: false,
+            enum_name: String::new(),
         };
     }
     let kind = *rng.pick(&kinds).unwrap();
     let mut col = Col {
+        enum_name: format!("e_{name}"),
         name,
         kind,
         nullable: kind == Kind::Bytes || rng.below(2) == 0,
@@ -437,7 +465,9 @@ fn draw(seed: u64, n: usize) -> Vec<Change> {
                             Kind::Str(Some(100)) => Kind::Str(Some(50)),
                             Kind::Str(Some(_)) => Kind::Text,
                             Kind::Text => Kind::Str(None),
-                            Kind::Bool | Kind::Float | Kind::Bytes => continue,
+                            // A value appended (PostgreSQL: `ADD VALUE`).
+                            Kind::Enum(n) if n < 5 => Kind::Enum(n + 1),
+                            Kind::Bool | Kind::Float | Kind::Bytes | Kind::Enum(_) => continue,
                         },
                     },
                     9 => Change::SetNullable {
@@ -494,9 +524,9 @@ fn entity(t: &Tbl, world: &World) -> String {
             fields += &format!("    #[sea_orm({})]\n", attrs.join(", "));
         }
         let ty = if c.nullable {
-            format!("Option<{}>", c.kind.rust())
+            format!("Option<{}>", c.rust_type())
         } else {
-            c.kind.rust().to_string()
+            c.rust_type()
         };
         fields += &format!("    pub {}: {ty},\n", c.name);
         if let Some(target) = c.refs.filter(|r| world.table(*r).is_some()) {
@@ -508,6 +538,20 @@ fn entity(t: &Tbl, world: &World) -> String {
             );
         }
     }
+    let mut enums = String::new();
+    for c in t.cols.iter() {
+        let Kind::Enum(n) = c.kind else { continue };
+        let values: String = (0..n)
+            .map(|v| format!("    #[sea_orm(string_value = \"v{v}\")]\n    V{v},\n"))
+            .collect();
+        enums += &format!(
+            "\n#[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]\n\
+             #[sea_orm(rs_type = \"String\", db_type = \"Enum\", enum_name = \"{}\")]\n\
+             pub enum {} {{\n{values}}}\n",
+            c.enum_name,
+            c.enum_type()
+        );
+    }
     format!(
         "use sea_orm::entity::prelude::*;\n\n\
          #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]\n\
@@ -515,7 +559,7 @@ fn entity(t: &Tbl, world: &World) -> String {
          pub struct Model {{\n    #[sea_orm(primary_key)]\n    pub id: i32,\n{fields}}}\n\n\
          #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n\
          pub enum Relation {{\n{relations}}}\n\n\
-         impl ActiveModelBehavior for ActiveModel {{}}\n",
+         impl ActiveModelBehavior for ActiveModel {{}}\n{enums}",
         t.name
     )
 }
