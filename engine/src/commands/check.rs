@@ -209,7 +209,8 @@ fn older_than_applied(states: &[crate::executor::MigrationState]) -> Option<Stri
         .collect();
     (!older.is_empty()).then(|| {
         format!(
-            "{} not applied but older than {}, which is (from a branch merged since?):              `manage migrate` applies {} out of order",
+            "{} not applied but older than {}, which is (from a branch merged since?): \
+             `manage migrate` applies {} out of order",
             older.join(", "),
             states[newest].name,
             if older.len() == 1 { "it" } else { "them" }

@@ -185,7 +185,6 @@ async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The latest `n` applied migrations among `states`, newest first.
 /// The applied migrations of `states`, the latest applied first: by when each was
 /// applied, so that one applied out of order (after a branch merge) is undone before
 /// those applied earlier; in list order within the same second.
@@ -199,6 +198,7 @@ fn latest_applied(states: &[MigrationState]) -> Vec<&MigrationState> {
     applied.into_iter().map(|(_, s)| s).collect()
 }
 
+/// The latest `n` applied migrations among `states`, newest first.
 fn latest(
     states: &[MigrationState],
     n: usize,
