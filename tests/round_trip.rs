@@ -1008,8 +1008,8 @@ fn round_trip_on_every_backend() {
         let out = manage(&["check"]).expect(1);
         assert!(
             format!("{}{}", out.stdout, out.stderr).contains(&format!(
-                "{}, {} not applied but older than {failing}, which is (from a branch merged \
-                 since?): `manage migrate` applies them out of order",
+                "{}, {}), as merging branches produces: `manage migrate` applies them; check \
+                 that they do not conflict with {failing}",
                 names[23], names[25]
             )),
             "{}: {}{}",

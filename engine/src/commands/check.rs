@@ -103,9 +103,6 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
             pending.len(),
             pending.join(", ")
         ));
-        if let Some(older) = older_than_applied(&states) {
-            problems.push(older);
-        }
     }
 
     let unmanaged = unmanaged_objects(&snapshot);
@@ -196,24 +193,4 @@ async fn database_schema(
 ) -> Result<Schema> {
     let table = ctx.migrator.table_name().to_string();
     introspect::introspect(db, &[table.as_str(), integrity::TABLE], schemas).await
-}
-
-/// Pending migrations listed before the newest applied one (typically from a branch
-/// merged after that one was applied): `migrate` applies them out of order.
-fn older_than_applied(states: &[crate::executor::MigrationState]) -> Option<String> {
-    let newest = states.iter().rposition(|s| s.applied_at.is_some())?;
-    let older: Vec<&str> = states[..newest]
-        .iter()
-        .filter(|s| s.applied_at.is_none())
-        .map(|s| s.name.as_str())
-        .collect();
-    (!older.is_empty()).then(|| {
-        format!(
-            "{} not applied but older than {}, which is (from a branch merged since?): \
-             `manage migrate` applies {} out of order",
-            older.join(", "),
-            states[newest].name,
-            if older.len() == 1 { "it" } else { "them" }
-        )
-    })
 }

@@ -24,12 +24,13 @@ pub fn scan(source: &str, entities: &EntityTables) -> Facts {
         builders: BTreeMap::new(),
         facts,
     };
-    match up_fn(&file) {
+    let up = up_fn(&file);
+    match up {
         Some(up) => reader.visit_block(&up.block),
         None => reader.visit_file(&file),
     }
     let mut facts = reader.facts;
-    if facts.tables.is_empty() && !facts.is_opaque() && up_fn(&file).is_some() {
+    if facts.tables.is_empty() && !facts.is_opaque() && up.is_some() {
         facts
             .opaque
             .push("no table could be read from its code".into());
