@@ -1,7 +1,7 @@
 //! Times the history scanner and the rollback planner over generated migration files:
 //! `cargo run --example plan_bench -- [FILES]` (default 5000). Used by `scripts/bench`.
 
-use manage::{history, rollback};
+use manage::history::{self, rollback_plan};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -39,7 +39,7 @@ fn main() {
     for _ in 0..7 {
         let started = Instant::now();
         let facts = history::scan_dir(dir.path()).expect("scan");
-        let plan = rollback::plan("t0042", false, &order, &applied, &facts).expect("plan");
+        let plan = rollback_plan::plan("t0042", false, &order, &applied, &facts).expect("plan");
         times.push(started.elapsed());
         planned = plan.len();
     }

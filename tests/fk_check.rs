@@ -3,8 +3,8 @@
 //! referencing them, or the whole database when the statements are not understood;
 //! each way, a migration that leaves a dangling key fails and leaves nothing behind.
 
-use manage::executor::Executor;
-use manage::migrator::Migrator;
+use manage::apply::executor::Executor;
+use manage::apply::migrator::Migrator;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::async_trait::async_trait;
 use sea_orm_migration::prelude::*;

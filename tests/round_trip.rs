@@ -35,7 +35,7 @@ mod support;
 #[path = "round_trip/generative.rs"]
 mod generative;
 
-use manage::compare::differences;
+use manage::schema::compare::differences;
 use manage::schema::{ColumnType, Schema};
 use sea_orm::{ConnectionTrait, DbBackend};
 use support::db::{ALL, Backend, TestDb, block_on};
@@ -653,7 +653,8 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
         let again = s.manage(&["makemigrations", "--check"]).ok();
         assert!(again.stdout.contains("No changes detected"));
         names.push(name);
-        snapshots.push(manage::project::read_snapshot(&s.path("migrations/schema")).unwrap());
+        snapshots
+            .push(manage::read::snapshot::read_snapshot(&s.path("migrations/schema")).unwrap());
     }
     (names, snapshots)
 }

@@ -4,37 +4,28 @@
 //! migrator. Only those two are compiled into the binary's own crate; the engine is
 //! compiled once, here (see `migrator`).
 
+// The pipeline, in the order a migration travels through it: the schema model and
+// the SQL of each backend it is written in; reading a schema from the entities, the
+// snapshot or a live database; diffing two schemas into operations; writing those as
+// a migration's Rust code; connecting and applying migrations; reading the history of
+// migration files for rollback. `commands` puts the stages together per command.
+pub mod apply;
 pub mod cli;
 pub mod codegen;
 mod commands;
-pub mod compare;
-pub mod config;
-pub mod ddl;
-pub mod diagram;
+pub mod connection;
 pub mod diff;
-pub mod entities;
-pub mod executor;
-mod fk_check;
 pub mod history;
-pub mod integrity;
-pub mod interrupt;
-pub mod introspect;
-pub mod lock;
-pub mod migrator;
-mod one_cpu;
 pub mod project;
-pub mod recorder;
-pub mod rollback;
+pub mod read;
+pub mod render;
 pub mod schema;
-mod simple_protocol;
-pub mod sources;
 pub mod sql;
-mod statement_log;
 mod ui;
 
-pub use entities::Entities;
 pub use project::Layout;
-pub use sources::CompiledIn;
+pub use project::sources::CompiledIn;
+pub use read::entities::Entities;
 
 use clap::Parser;
 use sea_orm_migration::MigratorTrait;
@@ -44,29 +35,29 @@ use std::process::ExitCode;
 pub struct Context {
     pub project: project::Project,
     pub entities: Entities,
-    pub migrator: migrator::Migrator,
+    pub migrator: apply::migrator::Migrator,
     pub compiled_in: CompiledIn,
     pub database_url: Option<String>,
 }
 
 impl Context {
-    pub fn db_url(&self) -> anyhow::Result<config::DbUrl> {
-        config::DbUrl::resolve(self.database_url.as_deref(), &self.project.root)
+    pub fn db_url(&self) -> anyhow::Result<connection::DbUrl> {
+        connection::DbUrl::resolve(self.database_url.as_deref(), &self.project.root)
     }
 
     /// The migrations' sources: the project's files, or the binary's copy of them.
-    pub fn sources(&self) -> sources::Sources {
+    pub fn sources(&self) -> project::sources::Sources {
         if self.project.on_disk {
-            sources::Sources::Disk(self.project.migrations_src())
+            project::sources::Sources::Disk(self.project.migrations_src())
         } else {
-            sources::Sources::CompiledIn(self.compiled_in)
+            project::sources::Sources::CompiledIn(self.compiled_in)
         }
     }
 
     /// What every migration touches, by name (tables named by entity type read
     /// through the models).
     pub fn facts(&self) -> std::io::Result<std::collections::BTreeMap<String, history::Facts>> {
-        self.sources().facts(&self.entities.tables_by_entity_name())
+        history::scan_sources(&self.sources(), &self.entities.tables_by_entity_name())
     }
 
     /// The committed snapshot: the project's, or the binary's copy of it.
@@ -88,7 +79,12 @@ pub fn run<M: MigratorTrait>(
     compiled_in: CompiledIn,
     layout: Layout,
 ) -> ExitCode {
-    run_with(entities, migrator::Migrator::of::<M>(), compiled_in, layout)
+    run_with(
+        entities,
+        apply::migrator::Migrator::of::<M>(),
+        compiled_in,
+        layout,
+    )
 }
 
 /// The `main` of a project's `manage` binary, whose build script is
@@ -116,7 +112,7 @@ macro_rules! main {
 /// compiled into the binary's crate.
 fn run_with(
     entities: Entities,
-    migrator: migrator::Migrator,
+    migrator: apply::migrator::Migrator,
     compiled_in: CompiledIn,
     layout: Layout,
 ) -> ExitCode {
@@ -145,7 +141,7 @@ fn run_with(
         Ok(code) => code,
         Err(err) => {
             ui::error(&err);
-            match err.downcast_ref::<interrupt::Interrupted>() {
+            match err.downcast_ref::<apply::interrupt::Interrupted>() {
                 Some(stopped) => ExitCode::from(stopped.signal.exit_status()),
                 None => ExitCode::FAILURE,
             }

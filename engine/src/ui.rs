@@ -3,31 +3,25 @@
 //! Colour comes from `console`, which turns it off without a TTY and with `NO_COLOR`.
 //! Prompts only happen on a TTY; without one, callers must have an answer already.
 
+use crate::connection::redact;
 use anyhow::{Result, bail};
 use console::{Term, style};
-use regex::Regex;
 use std::io::IsTerminal;
-use std::sync::LazyLock;
-
-/// `scheme://user:password@` in any text.
-static URL_PASSWORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@").unwrap());
-
-/// Removes passwords from anything that looks like a URL.
-pub fn scrub(text: &str) -> String {
-    URL_PASSWORD.replace_all(text, "$1:***@").into_owned()
-}
 
 pub fn error(err: &anyhow::Error) {
     eprintln!(
         "{} {}",
         style("error:").red().bold(),
-        scrub(&format!("{err:#}"))
+        redact::urls(&format!("{err:#}"))
     );
 }
 
 pub fn warn(text: &str) {
-    eprintln!("{} {}", style("warning:").yellow().bold(), scrub(text));
+    eprintln!(
+        "{} {}",
+        style("warning:").yellow().bold(),
+        redact::urls(text)
+    );
 }
 
 pub fn is_interactive() -> bool {
@@ -64,16 +58,4 @@ pub fn input(prompt: &str) -> Result<String> {
     Ok(dialoguer::Input::<String>::new()
         .with_prompt(prompt)
         .interact_text()?)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn scrubs_passwords_in_urls() {
-        assert_eq!(
-            super::scrub("failed: mysql://root:hunter2@db:3306/app"),
-            "failed: mysql://root:***@db:3306/app"
-        );
-        assert_eq!(super::scrub("sqlite://x.db"), "sqlite://x.db");
-    }
 }

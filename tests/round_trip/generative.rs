@@ -693,7 +693,7 @@ fn run(label: &str, changes: &[Change]) {
             .filter(|t| before.table(t.id).is_none())
             .map(|t| t.id)
             .collect();
-        let snapshot = manage::project::read_snapshot(&s.path("migrations/schema")).unwrap();
+        let snapshot = manage::read::snapshot::read_snapshot(&s.path("migrations/schema")).unwrap();
         steps.push((name, snapshot, world.clone(), new));
     }
     s.build();

@@ -1,13 +1,14 @@
 //! Adopting `manage` in a project that has sea-orm migrations but no snapshot: the
 //! snapshot is read from the migrated database.
 
+use crate::apply::executor::Executor;
 use crate::codegen::OnlyOn;
-use crate::compare;
 use crate::diff::{Change, Operation};
-use crate::executor::Executor;
-use crate::project::{self, Project};
+use crate::project::Project;
+use crate::read::database;
+use crate::schema::compare;
 use crate::schema::{Backend, Column, ColumnType, Default, Schema, Table, Unmanaged};
-use crate::{Context, introspect, ui};
+use crate::{Context, ui};
 use anyhow::{Result, bail};
 
 /// Whether this project needs a snapshot before it can diff: it has migrations but
@@ -34,7 +35,7 @@ pub async fn snapshot_from_database(
     }
     let (live, backend) = migrated_schema(ctx, &models.named_schemas()).await?;
     let snapshot = reconcile(&live, models, backend);
-    ctx.project.commit(&project::snapshot_files(
+    ctx.project.commit(&crate::read::snapshot::snapshot_files(
         &ctx.project.snapshot_dir(),
         &snapshot,
     )?)?;
@@ -58,7 +59,7 @@ async fn migrated_schema(
     let url = ctx.db_url()?;
     let db = url.connect_for_discovery().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
-    if let Some(problem) = crate::integrity::unknown_applied(&unknown, &url.describe()) {
+    if let Some(problem) = crate::apply::bookkeeping::unknown_applied(&unknown, &url.describe()) {
         bail!("{problem}: its schema is not what these migrations make, so it cannot be adopted");
     }
     let pending: Vec<String> = states
@@ -73,8 +74,12 @@ async fn migrated_schema(
         );
     }
     let table = ctx.migrator.table_name().to_string();
-    let live =
-        introspect::introspect(&db, &[table.as_str(), crate::integrity::TABLE], schemas).await?;
+    let live = database::introspect(
+        &db,
+        &[table.as_str(), crate::apply::bookkeeping::TABLE],
+        schemas,
+    )
+    .await?;
     Ok((live, db.get_database_backend()))
 }
 

@@ -1,10 +1,14 @@
 //! `manage check` and `manage schema`.
 
+use crate::apply::bookkeeping;
+use crate::apply::executor::Executor;
 use crate::cli::{Format, SchemaArgs, SchemaFormat, Source};
-use crate::executor::Executor;
+use crate::read::database;
+use crate::render::{diagram, sql_script};
 use crate::schema::Schema;
+use crate::schema::compare;
 use crate::sql::Dialect;
-use crate::{Context, compare, ddl, diagram, diff, integrity, introspect};
+use crate::{Context, diff};
 use anyhow::Result;
 use console::style;
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -69,16 +73,16 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
 
     let db = ctx.db_url()?.connect().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
-    let records = integrity::records(&db).await?;
+    let records = bookkeeping::records(&db).await?;
     if project.on_disk {
-        problems.extend(integrity::not_built(
+        problems.extend(bookkeeping::not_built(
             &states,
             &project.registered_migrations()?,
             &project.shown(&project.lib_rs()),
         ));
     }
-    problems.extend(integrity::interrupted(&records));
-    problems.extend(integrity::problems(
+    problems.extend(bookkeeping::interrupted(&records));
+    problems.extend(bookkeeping::problems(
         &states,
         &unknown,
         &records,
@@ -168,7 +172,7 @@ pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
                 Some(DbBackend::MySql) => Dialect::MySql,
                 _ => Dialect::Sqlite,
             };
-            print!("{}", ddl::create_script(&schema, dialect));
+            print!("{}", sql_script::create_script(&schema, dialect));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -192,5 +196,5 @@ async fn database_schema(
     schemas: &[String],
 ) -> Result<Schema> {
     let table = ctx.migrator.table_name().to_string();
-    introspect::introspect(db, &[table.as_str(), integrity::TABLE], schemas).await
+    database::introspect(db, &[table.as_str(), bookkeeping::TABLE], schemas).await
 }

@@ -3,7 +3,7 @@
 use super::adopt;
 use super::questions::Answers;
 use crate::cli::MakeMigrations;
-use crate::project::{self, Project};
+use crate::project::Project;
 use crate::schema::Schema;
 use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
@@ -45,7 +45,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         if recorded.is_empty() {
             println!("The database has no unmanaged object the snapshot lacks");
         } else {
-            project.commit(&project::snapshot_files(
+            project.commit(&crate::read::snapshot::snapshot_files(
                 &project.snapshot_dir(),
                 &snapshot,
             )?)?;
@@ -74,7 +74,10 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         // An unmanaged default or column the entities now declare as the database has
         // it needs no migration, only the snapshot's word that it is managed now.
         if !declared.is_empty() && !args.check && !args.dry_run {
-            project.commit(&project::snapshot_files(&project.snapshot_dir(), &models)?)?;
+            project.commit(&crate::read::snapshot::snapshot_files(
+                &project.snapshot_dir(),
+                &models,
+            )?)?;
             println!(
                 "Recorded in {} that the entities now declare: {}",
                 project.shown(&project.snapshot_dir()),
@@ -310,7 +313,10 @@ fn write(
     }
     let mut files = vec![(path.clone(), Some(code))];
     if let Some(schema) = snapshot {
-        files.extend(project::snapshot_files(&project.snapshot_dir(), schema)?);
+        files.extend(crate::read::snapshot::snapshot_files(
+            &project.snapshot_dir(),
+            schema,
+        )?);
     }
     // lib.rs goes last, although the journal makes the order irrelevant to safety.
     files.push((project.lib_rs(), Some(project.register(name)?)));

@@ -1,14 +1,16 @@
 //! `manage migrate`, `manage current` and `manage showmigrations`.
 
+use crate::apply::bookkeeping;
+use crate::apply::executor::{Confirm, Direction, Executor};
+use crate::apply::interrupt::{self, Interrupts};
+use crate::apply::lock::{self, Lock};
+use crate::apply::migrator::MigrationState;
+use crate::apply::migrator::Migrator;
+use crate::apply::recorder::{self, Recording};
 use crate::cli::{Format, Migrate, Status};
-use crate::config::DbUrl;
-use crate::executor::{Confirm, Direction, Executor, MigrationState};
-use crate::interrupt::{self, Interrupts};
-use crate::lock::{self, Lock};
-use crate::migrator::Migrator;
-use crate::recorder::{self, Recording};
-use crate::sources::Sources;
-use crate::{Context, history, integrity, ui};
+use crate::connection::DbUrl;
+use crate::project::sources::Sources;
+use crate::{Context, history, ui};
 use anyhow::{Result, bail};
 use console::style;
 use sea_orm::{
@@ -55,12 +57,12 @@ async fn run(
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }
     let (states, unknown) = executor.scan().await?;
-    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let steps = steps(&states, args.target.as_deref())?;
     if ctx.project.on_disk {
         let registered = ctx.project.registered_migrations()?;
         let lib = ctx.project.shown(&ctx.project.lib_rs());
-        for problem in integrity::not_built(&states, &registered, &lib) {
+        for problem in bookkeeping::not_built(&states, &registered, &lib) {
             ui::warn(&problem);
         }
     }
@@ -80,7 +82,7 @@ async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     if args.sql {
-        let found = integrity::found(db).await?;
+        let found = bookkeeping::found(db).await?;
         let backend = db.get_database_backend();
         print!(
             "{}",
@@ -89,12 +91,12 @@ async fn run(
         return Ok(ExitCode::SUCCESS);
     }
 
-    let records = integrity::records(db).await?;
-    for problem in integrity::problems(&states, &[], &records, &sources) {
+    let records = bookkeeping::records(db).await?;
+    for problem in bookkeeping::problems(&states, &[], &records, &sources) {
         ui::warn(&problem);
     }
     let faked = args.fake.then(|| {
-        let mut faked = integrity::Faked::default();
+        let mut faked = bookkeeping::Faked::default();
         for step in &steps {
             match step {
                 Step::Apply(name) => faked.applied.insert(name.clone()),
@@ -103,8 +105,8 @@ async fn run(
         }
         faked
     });
-    integrity::refuse_interrupted(&records, args.retry, faked.as_ref())?;
-    let executor = executor.after_interruption(integrity::interrupted_names(&records));
+    bookkeeping::refuse_interrupted(&records, args.retry, faked.as_ref())?;
+    let executor = executor.after_interruption(bookkeeping::interrupted_names(&records));
     if steps.is_empty() {
         println!("No migrations to apply: {} is up to date.", url.describe());
         return Ok(ExitCode::SUCCESS);
@@ -226,7 +228,7 @@ fn steps(states: &[MigrationState], target: Option<&str>) -> Result<Vec<Step>> {
 async fn sql(
     migrator: Migrator,
     backend: DbBackend,
-    mut found: integrity::Found,
+    mut found: bookkeeping::Found,
     sources: &Sources,
     steps: &[Step],
 ) -> Result<String> {
@@ -237,7 +239,7 @@ async fn sql(
             .sources(sources.clone())
             .bookkeeping_found(found);
         // The first step's script brings the table up to date.
-        found = integrity::Found::Current;
+        found = bookkeeping::Found::Current;
         match step {
             Step::Apply(name) => {
                 executor.apply(name).await?;
@@ -260,7 +262,7 @@ pub async fn showmigrations(ctx: &Context, args: &Status) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
-    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     if args.format == Format::Json {
         let mut rows: Vec<serde_json::Value> = states
             .iter()
@@ -302,7 +304,7 @@ pub async fn current(ctx: &Context, args: &Status) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
     let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
-    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let current = states.iter().rev().find(|s| s.applied_at.is_some());
     let pending: Vec<&str> = states
         .iter()

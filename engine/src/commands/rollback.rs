@@ -1,14 +1,16 @@
 //! `manage rollback` and `manage history`.
 
 use super::migrate::{report, resolve, when};
+use crate::apply::bookkeeping;
+use crate::apply::executor::Executor;
+use crate::apply::interrupt::{self, Interrupts};
+use crate::apply::lock::{self, Lock};
+use crate::apply::migrator::MigrationState;
 use crate::cli::{Format, History, Rollback};
-use crate::config::DbUrl;
-use crate::executor::{Executor, MigrationState};
+use crate::connection::DbUrl;
+use crate::history::rollback_plan::{self as planner, Step};
 use crate::history::{self, Facts};
-use crate::interrupt::{self, Interrupts};
-use crate::lock::{self, Lock};
-use crate::rollback::{self as planner, Step};
-use crate::{Context, integrity, ui};
+use crate::{Context, ui};
 use anyhow::{Result, bail};
 use console::style;
 use sea_orm::DatabaseConnection;
@@ -49,7 +51,7 @@ async fn run(
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }
     let (states, unknown) = executor.scan().await?;
-    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let applied: BTreeSet<String> = states
         .iter()
@@ -163,9 +165,9 @@ async fn run(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let records = integrity::records(db).await?;
-    integrity::refuse_interrupted(&records, args.retry, None)?;
-    let executor = executor.after_interruption(integrity::interrupted_names(&records));
+    let records = bookkeeping::records(db).await?;
+    bookkeeping::refuse_interrupted(&records, args.retry, None)?;
+    let executor = executor.after_interruption(bookkeeping::interrupted_names(&records));
     if !args.yes
         && !ui::confirm(
             "Revert these migrations?",
@@ -226,12 +228,12 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
     let (mut states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
-    integrity::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     // Listed too, in name order, as sea-orm-migration orders migrations.
     let not_in_binary: BTreeSet<String> = unknown.iter().map(|s| s.name.clone()).collect();
     states.extend(unknown);
     states.sort_by(|a, b| a.name.cmp(&b.name));
-    let records = integrity::records(&db).await?;
+    let records = bookkeeping::records(&db).await?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let wanted: Option<BTreeSet<String>> = args
         .table

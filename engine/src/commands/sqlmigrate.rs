@@ -3,9 +3,10 @@
 
 use super::migrate::resolve;
 use crate::Context;
+use crate::apply::executor;
+use crate::apply::migrator::MigrationState;
+use crate::apply::recorder::{self, Recording};
 use crate::cli::SqlMigrate;
-use crate::executor::{self, MigrationState};
-use crate::recorder::{self, Recording};
 use anyhow::{Result, anyhow};
 use sea_orm::DbBackend;
 use sea_orm_migration::SchemaManager;

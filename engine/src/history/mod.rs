@@ -10,8 +10,10 @@
 //! leave stale facts behind. A table name the scanner cannot resolve, or SQL it cannot
 //! see, makes the migration opaque: the planner then treats it as touching everything.
 
+pub mod rollback_plan;
 mod rust_code;
 
+use crate::project::sources::Sources;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -210,6 +212,21 @@ pub fn scan_dir_with(
 /// The models' tables by the names migration code may give their entities
 /// (`Entities::tables_by_entity_name`).
 pub type EntityTables = BTreeMap<String, String>;
+
+/// What every migration of `sources` touches, by name.
+pub fn scan_sources(
+    sources: &Sources,
+    entities: &EntityTables,
+) -> std::io::Result<BTreeMap<String, Facts>> {
+    match sources {
+        Sources::Disk(dir) => scan_dir_with(dir, entities),
+        Sources::CompiledIn(compiled) => Ok(compiled
+            .migrations
+            .iter()
+            .map(|(name, text)| (name.to_string(), scan_with(text, entities)))
+            .collect()),
+    }
+}
 
 /// The facts of one migration file, read from its code.
 pub fn scan(source: &str) -> Facts {

@@ -9,6 +9,13 @@ use sea_orm::sea_query::TableCreateStatement;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, DynIden, Schema};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, seaql_migrations};
 
+/// A known migration and, when applied, the Unix time it was applied at.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied_at: Option<i64>,
+}
+
 #[derive(Clone, Copy)]
 pub struct Migrator {
     migrations: fn() -> Vec<Box<dyn MigrationTrait>>,

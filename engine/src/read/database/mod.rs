@@ -2,12 +2,12 @@
 //!
 //! Each backend spells types, defaults and constraints its own way; this module maps
 //! them back to the model's words. What a backend cannot tell apart (SQLite's integer
-//! widths, MySQL's enum names) is evened out later by [`crate::compare`]. What entities
+//! widths, MySQL's enum names) is evened out later by [`crate::schema::compare`]. What entities
 //! cannot declare (partial indexes, checks, triggers, views) is read by [`unmanaged`].
 
 mod unmanaged;
 
-use crate::entities;
+use crate::read::entities;
 use crate::schema::{self, Action, Column, ColumnType, Enum, ForeignKey, Index, Schema, Table};
 use anyhow::{Context, Result};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};

@@ -16,7 +16,7 @@
 //! the OS if the process dies (a pooler closes a server connection whose client left
 //! inside a transaction, which ends it).
 
-use crate::config::DbUrl;
+use crate::connection::DbUrl;
 use anyhow::{Result, bail};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::time::{Duration, Instant};

@@ -1,12 +1,12 @@
 //! Applies and reverts migrations, one transaction each where the backend has
 //! transactional DDL, keeping `seaql_migrations` exactly as sea-orm-migration does.
 
-use crate::config::DbUrl;
-use crate::fk_check::ForeignKeyMap;
-use crate::interrupt::{self, Interrupted, Interrupts};
-use crate::migrator::Migrator;
-use crate::sources::Sources;
-use crate::{integrity, statement_log};
+use crate::apply::fk_check::ForeignKeyMap;
+use crate::apply::interrupt::{self, Interrupted, Interrupts};
+use crate::apply::migrator::{MigrationState, Migrator};
+use crate::apply::{bookkeeping, statement_log};
+use crate::connection::DbUrl;
+use crate::project::sources::Sources;
 use anyhow::{Result, anyhow};
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
@@ -21,13 +21,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-/// A known migration and, when applied, the Unix time it was applied at.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct MigrationState {
-    pub name: String,
-    pub applied_at: Option<i64>,
-}
-
 /// Runs migrations on `C`: a connection, each migration in a transaction of its own,
 /// or (for `migrate --atomic`) a transaction that the whole run happens inside.
 pub struct Executor<'a, C = DatabaseConnection> {
@@ -41,7 +34,7 @@ pub struct Executor<'a, C = DatabaseConnection> {
     sources: Option<Sources>,
     installed: AtomicBool,
     /// What `manage_migrations` is like before this run installs it.
-    found: integrity::Found,
+    found: bookkeeping::Found,
     /// SQLite: foreign-key enforcement was turned off for the run (see `run_captured`).
     enforcement_off: AtomicBool,
     /// SQLite: what each migration's foreign-key check must cover.
@@ -75,7 +68,7 @@ pub trait Confirm {
 impl Confirm for DatabaseConnection {
     async fn confirm(&self) -> Result<(), DbErr> {
         if self.get_database_backend() == DbBackend::Postgres {
-            crate::simple_protocol::check_transaction_commands(self).await
+            crate::connection::simple_protocol::check_transaction_commands(self).await
         } else {
             Ok(())
         }
@@ -106,7 +99,7 @@ where
             in_run_transaction: false,
             sources: None,
             installed: AtomicBool::new(false),
-            found: integrity::Found::Unknown,
+            found: bookkeeping::Found::Unknown,
             enforcement_off: AtomicBool::new(false),
             foreign_keys: ForeignKeyMap::default(),
             known: Arc::new(Known {
@@ -140,7 +133,7 @@ where
 
     /// Says what `manage_migrations` is like, for a connection that cannot be asked
     /// (one that records, see `recorder`).
-    pub fn bookkeeping_found(mut self, found: integrity::Found) -> Self {
+    pub fn bookkeeping_found(mut self, found: bookkeeping::Found) -> Self {
         self.found = found;
         self
     }
@@ -225,7 +218,7 @@ where
     async fn install(&self) -> Result<(), DbErr> {
         if !self.installed.swap(true, Ordering::Relaxed) {
             self.migrator.install(self.db).await?;
-            integrity::install(&SchemaManager::new(self.db), self.found).await?;
+            bookkeeping::install(&SchemaManager::new(self.db), self.found).await?;
         }
         Ok(())
     }
@@ -360,11 +353,11 @@ where
             // Marked before it starts: if the process dies part-way, the next run
             // knows the database is somewhere inside this migration.
             let marker = match direction {
-                Direction::Up => integrity::APPLYING,
-                Direction::Down => integrity::REVERTING,
+                Direction::Up => bookkeeping::APPLYING,
+                Direction::Down => bookkeeping::REVERTING,
             };
             let _window = self.interrupts.as_ref().map(|(i, _)| i.window());
-            integrity::record(self.db, name, checksum.as_deref(), marker).await?;
+            bookkeeping::record(self.db, name, checksum.as_deref(), marker).await?;
             let manager = SchemaManager::new(self.db);
             let ran = match &self.interrupts {
                 Some((interrupts, url)) => tokio::select! {
@@ -444,7 +437,7 @@ where
         // a connection of their own, and do not wait long for it.
         let noted = tokio::time::timeout(NOTE_TIMEOUT, async {
             let db = url.connect().await.map_err(|e| e.to_string())?;
-            let noted = integrity::note_sent(&db, name, &sent).await;
+            let noted = bookkeeping::note_sent(&db, name, &sent).await;
             let _ = db.close().await;
             noted.map_err(|e| e.to_string())
         })
@@ -481,7 +474,7 @@ where
         let kept = if ran.is_empty() && !self.interrupted_before.contains(name) {
             self.clear_marker(name, direction, checksum).await
         } else {
-            integrity::note_sent(self.db, name, &sent).await
+            bookkeeping::note_sent(self.db, name, &sent).await
         };
         if let Err(e) = kept {
             crate::ui::warn(&format!(
@@ -499,8 +492,8 @@ where
         checksum: Option<&str>,
     ) -> Result<(), DbErr> {
         match direction {
-            Direction::Up => integrity::forget(self.db, name).await,
-            Direction::Down => integrity::record(self.db, name, checksum, 0).await,
+            Direction::Up => bookkeeping::forget(self.db, name).await,
+            Direction::Down => bookkeeping::record(self.db, name, checksum, 0).await,
         }
     }
 
@@ -547,11 +540,11 @@ async fn bookkeep<C: ConnectionTrait>(
     match direction {
         Direction::Up => {
             record(db, name).await?;
-            integrity::record(db, name, checksum, duration_ms).await
+            bookkeeping::record(db, name, checksum, duration_ms).await
         }
         Direction::Down => {
             forget(db, name).await?;
-            integrity::forget(db, name).await
+            bookkeeping::forget(db, name).await
         }
     }
 }

@@ -6,12 +6,10 @@
 //! the tables a migration touches, the snapshot `check` compares the database with)
 //! comes through here, so those commands work the same from the binary alone.
 
-use crate::history::{self, Facts};
-use crate::integrity;
 use crate::schema::Schema;
 use anyhow::Result;
+use sha2::{Digest, Sha256};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What the project's binary carries of its sources: every migration file of
@@ -48,22 +46,7 @@ impl Sources {
 
     /// The checksum of migration `name`'s source (see [`integrity::checksum`]).
     pub fn checksum(&self, name: &str) -> Option<String> {
-        self.text(name).map(|text| integrity::checksum(&text))
-    }
-
-    /// What every migration touches, by name.
-    pub fn facts(
-        &self,
-        entities: &history::EntityTables,
-    ) -> std::io::Result<BTreeMap<String, Facts>> {
-        match self {
-            Sources::Disk(dir) => history::scan_dir_with(dir, entities),
-            Sources::CompiledIn(compiled) => Ok(compiled
-                .migrations
-                .iter()
-                .map(|(name, text)| (name.to_string(), history::scan_with(text, entities)))
-                .collect()),
-        }
+        self.text(name).map(|text| checksum(&text))
     }
 
     /// How to say that migration `name` has no source here.
@@ -80,10 +63,37 @@ impl Sources {
 impl CompiledIn {
     /// The snapshot as it was when the binary was built.
     pub fn snapshot(&self) -> Result<Schema> {
-        crate::project::parse_snapshot(
+        crate::read::snapshot::parse_snapshot(
             self.snapshot
                 .iter()
                 .map(|(path, text)| (PathBuf::from(path), Cow::Borrowed(*text))),
         )
+    }
+}
+
+/// The checksum of a migration's source: SHA-256 of its text with line endings made
+/// `\n`, so a checkout on Windows does not look edited.
+pub fn checksum(text: &str) -> String {
+    // `migrate` hashes every applied file: copy only the files that need it.
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
+    format!("{digest:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_is_sha256_hex_of_the_text_with_unix_line_endings() {
+        assert_eq!(
+            checksum("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(checksum("a\nb\n"), checksum("\u{feff}a\r\nb\r\n"));
     }
 }

@@ -3,8 +3,10 @@
 //! Entities, the committed snapshot and a live database all convert into a [`Schema`];
 //! diff, codegen and checks read only this. It is plain data: no I/O, no backend.
 
+pub mod compare;
+
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
@@ -648,6 +650,52 @@ impl Default {
             _ => Ok(Default::String(text.to_string())),
         }
     }
+}
+
+/// Tables in a foreign-key cycle, and those referencing them, which have no creation
+/// order; and the order of the others.
+pub struct Cycle<'a> {
+    pub ordered: Vec<&'a Table>,
+    /// In name order.
+    pub stuck: Vec<&'a Table>,
+}
+
+/// Orders `tables` so that each comes after the tables it references within the set.
+pub fn creation_order<'a>(tables: &[&'a Table]) -> Result<Vec<&'a Table>, Cycle<'a>> {
+    let names: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let mut order = Vec::new();
+    while order.len() < tables.len() {
+        let ready: Vec<&Table> = tables
+            .iter()
+            .filter(|t| !placed.contains(t.name.as_str()))
+            .filter(|t| {
+                t.foreign_keys.iter().all(|fk| {
+                    fk.ref_table == t.name
+                        || !names.contains(fk.ref_table.as_str())
+                        || placed.contains(fk.ref_table.as_str())
+                })
+            })
+            .copied()
+            .collect();
+        if ready.is_empty() {
+            let mut stuck: Vec<&Table> = tables
+                .iter()
+                .filter(|t| !placed.contains(t.name.as_str()))
+                .copied()
+                .collect();
+            stuck.sort_by(|a, b| a.name.cmp(&b.name));
+            return Err(Cycle {
+                ordered: order,
+                stuck,
+            });
+        }
+        for t in ready {
+            placed.insert(&t.name);
+            order.push(t);
+        }
+    }
+    Ok(order)
 }
 
 #[cfg(test)]

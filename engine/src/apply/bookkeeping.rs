@@ -11,13 +11,11 @@
 //! migration whose file changed since, one whose file is gone, and pending migrations
 //! older than the newest applied one (what merging two branches produces).
 
-use crate::executor::MigrationState;
-use crate::sources::Sources;
+use crate::apply::migrator::MigrationState;
+use crate::project::sources::Sources;
 use sea_orm::sea_query::{Asterisk, ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
-use sha2::{Digest, Sha256};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 pub const TABLE: &str = "manage_migrations";
@@ -30,19 +28,6 @@ const SENT: &str = "statements_sent";
 pub const APPLYING: i64 = -1;
 /// Likewise for a revert.
 pub const REVERTING: i64 = -2;
-
-/// The checksum of a migration's source: SHA-256 of its text with line endings made
-/// `\n`, so a checkout on Windows does not look edited.
-pub fn checksum(text: &str) -> String {
-    // `migrate` hashes every applied file: copy only the files that need it.
-    let text = if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n"))
-    } else {
-        Cow::Borrowed(text)
-    };
-    let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
-    format!("{digest:x}")
-}
 
 /// A recorded application.
 #[derive(Debug, Clone)]
@@ -257,7 +242,7 @@ fn what_was_sent(record: &Record) -> String {
     format!(
         "\n  the run that stopped had sent {} statement(s) of it (the last may not have taken effect):{}",
         record.statements_sent.len(),
-        crate::statement_log::numbered(&record.statements_sent)
+        crate::apply::statement_log::numbered(&record.statements_sent)
     )
 }
 
@@ -396,18 +381,4 @@ pub fn problems(
 /// that is not a checksum at all is shown whole.
 fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn checksum_is_sha256_hex_of_the_text_with_unix_line_endings() {
-        assert_eq!(
-            checksum("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(checksum("a\nb\n"), checksum("\u{feff}a\r\nb\r\n"));
-    }
 }

@@ -1,6 +1,10 @@
 //! Where the database is: `--database-url`, then `DATABASE_URL` from the environment,
 //! then from the project's `.env`, then the embedded SQLite default.
 
+mod cpu_pin;
+pub mod redact;
+pub(crate) mod simple_protocol;
+
 use anyhow::{Context, Result, bail};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::path::Path;
@@ -52,7 +56,7 @@ impl DbUrl {
     pub fn parse(url: &str) -> Result<DbUrl> {
         let url = url.trim();
         let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
-        let redacted = redact(url, url);
+        let redacted = redact::password(url, url);
         let url = match scheme {
             "sqlite" => check_sqlite(url, &redacted)?,
             "postgres" => check_server(url, DbBackend::Postgres, &redacted)?,
@@ -88,7 +92,7 @@ impl DbUrl {
 
     /// The URL with any password replaced by `***`.
     pub fn redacted(&self) -> String {
-        redact(&self.url, &self.url)
+        redact::password(&self.url, &self.url)
     }
 
     /// "database `app` on 127.0.0.1:5432": what a person needs to find it.
@@ -115,7 +119,7 @@ impl DbUrl {
 
     /// Removes this URL's password from any text, such as a driver's error message.
     pub fn scrub(&self, text: &str) -> String {
-        redact(text, &self.url)
+        redact::password(&redact::urls(text), &self.url)
     }
 
     /// The file of a SQLite URL; None for other backends and in-memory databases.
@@ -176,7 +180,7 @@ impl DbUrl {
             // transaction-mode pooler (see `simple_protocol`).
             Some(DbBackend::Postgres) => self.connect_simple().await,
             Some(DbBackend::Sqlite) => {
-                crate::one_cpu::stay_on_this_cpu();
+                crate::connection::cpu_pin::stay_on_this_cpu();
                 Database::connect(options)
                     .await
                     .map_err(|e| self.connect_error(&e))
@@ -189,8 +193,11 @@ impl DbUrl {
 
     /// A PostgreSQL connection that speaks only simple queries, without the probe.
     pub(crate) async fn connect_simple(&self) -> Result<DatabaseConnection, ConnectError> {
-        match tokio::time::timeout(CONNECT_TIMEOUT, crate::simple_protocol::connect(&self.url))
-            .await
+        match tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            crate::connection::simple_protocol::connect(&self.url),
+        )
+        .await
         {
             Ok(connected) => connected.map_err(|e| self.connect_error(&e)),
             Err(_) => Err(ConnectError::transient(anyhow::anyhow!(
@@ -552,26 +559,6 @@ fn check_server(url: &str, backend: DbBackend, redacted: &str) -> Result<String>
         u.query_pairs_mut().clear().extend_pairs(kept);
     }
     Ok(u.to_string())
-}
-
-fn redact(text: &str, url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => match u.password() {
-            Some(pw) if !pw.is_empty() => {
-                let decoded = percent_decode(pw);
-                text.replace(pw, "***").replace(&decoded, "***")
-            }
-            _ => text.to_string(),
-        },
-        Err(_) => text.to_string(),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_string())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (`manage schema --format sql`): enum types, then tables with referenced tables
 //! first, then indexes. Rendered by SeaQuery, as migrations are.
 
-use crate::schema::{Action, Column, Schema, Table};
+use crate::schema::{Action, Column, Schema, Table, creation_order};
 use crate::sql::{Dialect, to_sea_type};
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, IntoTableRef, Table as SeaTable,
@@ -34,7 +34,12 @@ pub fn create_script(schema: &Schema, dialect: Dialect) -> String {
             ));
         }
     }
-    for table in creation_order(schema) {
+    // Tables in a foreign-key cycle (possible in an adopted database, never in a
+    // migration `manage` writes) follow the others by name.
+    let tables: Vec<&Table> = schema.tables.values().collect();
+    let ordered = creation_order(&tables)
+        .unwrap_or_else(|cycle| cycle.ordered.into_iter().chain(cycle.stuck).collect());
+    for table in ordered {
         statements.push(dialect.render(&create_table(table, dialect)));
         for index in &table.indexes {
             let mut stmt = Index::create();
@@ -57,22 +62,6 @@ fn table_ref(name: &str) -> TableRef {
         (Some(schema), table) => (Alias::new(schema), Alias::new(table)).into_table_ref(),
         (None, table) => Alias::new(table).into_table_ref(),
     }
-}
-
-/// Tables with every table they reference before them (cycles broken by name).
-fn creation_order(schema: &Schema) -> Vec<&Table> {
-    let mut done: Vec<&str> = Vec::new();
-    let mut left: Vec<&Table> = schema.tables.values().collect();
-    while !left.is_empty() {
-        let ready = left.iter().position(|t| {
-            t.foreign_keys
-                .iter()
-                .all(|fk| fk.ref_table == t.name || done.contains(&fk.ref_table.as_str()))
-        });
-        let next = left.remove(ready.unwrap_or(0));
-        done.push(&next.name);
-    }
-    done.iter().map(|name| &schema.tables[*name]).collect()
 }
 
 fn create_table(t: &Table, dialect: Dialect) -> TableCreateStatement {

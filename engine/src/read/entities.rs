@@ -86,8 +86,8 @@ impl Entities {
     /// The models' tables by the names migration code gives their entities: the
     /// module (`bakery`, as in `bakery::Entity`) and sea-orm-cli's prelude alias
     /// (`Bakery`). The history scanner reads `.table(bakery::Entity)` with it.
-    pub fn tables_by_entity_name(&self) -> crate::history::EntityTables {
-        let mut out = crate::history::EntityTables::new();
+    pub fn tables_by_entity_name(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
         for (module, read) in &self.readers {
             let Some(table) = read().create.get_table_name().map(table_ref_name) else {
                 continue;
