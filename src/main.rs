@@ -1,5 +1,3 @@
-mod tcp_nodelay;
-
 // The entities, the migrator and the migrations' sources and snapshot, as build.rs
 // found them.
 manage::main!();

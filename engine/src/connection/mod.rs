@@ -180,7 +180,8 @@ impl DbUrl {
             // transaction-mode pooler (see `simple_protocol`).
             Some(DbBackend::Postgres) => self.connect_simple().await,
             Some(DbBackend::Sqlite) => {
-                crate::connection::cpu_pin::stay_on_this_cpu();
+                // The driver's thread starts inside `connect` and keeps this processor.
+                let _pinned = cpu_pin::while_opening();
                 Database::connect(options)
                     .await
                     .map_err(|e| self.connect_error(&e))
@@ -608,5 +609,73 @@ mod tests {
             url.as_str(),
             "postgres://u@db/app?sslmode=disable&options=-c+search_path%3Dshop"
         );
+    }
+
+    /// The database's TCP sockets of this process, each with whether Nagle's algorithm
+    /// is off on it.
+    #[cfg(target_os = "linux")]
+    fn tcp_sockets_nodelay() -> Vec<bool> {
+        let get = |fd: i32, level: i32, name: i32| -> Option<i32> {
+            let mut value: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: `value` and `len` outlive the call and `len` is `value`'s size; a
+            // descriptor that is not a socket fails with ENOTSOCK.
+            let ok = unsafe {
+                libc::getsockopt(
+                    fd,
+                    level,
+                    name,
+                    (&mut value as *mut libc::c_int).cast(),
+                    &mut len,
+                )
+            } == 0;
+            ok.then_some(value)
+        };
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|&fd| {
+                matches!(
+                    get(fd, libc::SOL_SOCKET, libc::SO_DOMAIN),
+                    Some(libc::AF_INET | libc::AF_INET6)
+                ) && get(fd, libc::SOL_SOCKET, libc::SO_TYPE) == Some(libc::SOCK_STREAM)
+            })
+            .map(|fd| get(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY).is_some_and(|on| on != 0))
+            .collect()
+    }
+
+    /// Every connection to a server is opened with Nagle's algorithm off: with it on,
+    /// a TLS handshake waits twice for the server's delayed ACK, about 90 ms per
+    /// connection (the driver sets the option from sqlx 0.9.1 on).
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "current_thread")]
+    async fn server_connections_are_opened_without_nagle() {
+        let servers = [
+            std::env::var("MANAGE_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+                + "/postgres",
+            std::env::var("MANAGE_TEST_MYSQL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+                + "/mysql",
+        ];
+        for server in servers {
+            let url = DbUrl::parse(&server).unwrap();
+            let db = match url.connect().await {
+                Ok(db) => db,
+                Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                    eprintln!("SKIPPED {}: {e:#}", url.describe());
+                    continue;
+                }
+                Err(e) => panic!("{}: {e:#}", url.describe()),
+            };
+            let sockets = tcp_sockets_nodelay();
+            assert!(!sockets.is_empty(), "no TCP socket to {}", url.describe());
+            assert!(
+                sockets.iter().all(|&off| off),
+                "Nagle is on for {}",
+                url.describe()
+            );
+            drop(db);
+        }
     }
 }
