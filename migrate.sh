@@ -4,8 +4,8 @@
 # Waits up to MANAGE_DB_WAIT seconds (default 60) for the database to accept
 # connections, then applies every pending migration and exits:
 #   0  the database is up to date
-#   1  the database never came up, or a migration failed (the error says which)
 #   2  bad arguments
+#   3  the database never came up, or a migration failed (the error says which)
 #
 # The binary is MANAGE_BIN when set; else, with cargo at hand, ./manage, which
 # rebuilds it when a source changed (the release build when there is one, so a
@@ -25,7 +25,7 @@ if [[ -z "${MANAGE_BIN:-}" && -x "$release" ]]; then
         if [[ -n "$newer" ]]; then
             echo "migrate.sh: $release is older than $newer and there is no cargo to rebuild it;" \
                 "rebuild it (cargo build --release), or set MANAGE_BIN" >&2
-            exit 1
+            exit 3
         fi
         export MANAGE_BIN="$release"
     fi

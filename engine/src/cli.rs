@@ -89,7 +89,7 @@ pub enum Command {
         file is registered, that no migration is pending, and that the database's\n\
         schema matches the snapshot.\n\nExample:\n  manage check && echo clean"
     )]
-    Check(ListFormat),
+    Check(Output),
 
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  \
@@ -166,10 +166,6 @@ pub struct Migrate {
     #[arg(long, conflicts_with_all = ["plan", "sql"])]
     pub fake: bool,
 
-    /// Go on after a migration was left part-way on MySQL/MariaDB (once undone by hand)
-    #[arg(long)]
-    pub retry: bool,
-
     /// Run every step in one transaction: all of them land, or none
     /// (PostgreSQL, SQLite)
     #[arg(long, conflicts_with_all = ["plan", "sql"])]
@@ -179,9 +175,22 @@ pub struct Migrate {
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     pub wait: u64,
 
+    #[command(flatten)]
+    pub run: Run,
+}
+
+/// What every command that changes the database takes: how it waits for another
+/// run, goes on after an interrupted one, and treats applied migrations it lacks.
+#[derive(Debug, Args)]
+pub struct Run {
     /// Wait up to SECS for another process migrating the same database
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub lock_timeout: u64,
+
+    /// Go on after a migration or revert was left part-way on MySQL/MariaDB (once put
+    /// right by hand)
+    #[arg(long)]
+    pub retry: bool,
 
     #[command(flatten)]
     pub unknown: Unknown,
@@ -228,27 +237,19 @@ pub struct Rollback {
     #[arg(long, value_name = "NAME", conflicts_with = "table")]
     pub to: Option<String>,
 
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// Wait up to SECS for another process migrating the same database
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub lock_timeout: u64,
-
     /// Show what would be reverted and revert nothing
     #[arg(long)]
     pub dry_run: bool,
-
-    /// Go on after a revert was left part-way on MySQL/MariaDB (once restored by hand)
-    #[arg(long)]
-    pub retry: bool,
 
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,
 
     #[command(flatten)]
-    pub unknown: Unknown,
+    pub output: Output,
+
+    #[command(flatten)]
+    pub run: Run,
 }
 
 #[derive(Debug, Args)]
@@ -257,8 +258,8 @@ pub struct History {
     #[arg(long)]
     pub table: Option<String>,
 
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: Output,
 
     #[command(flatten)]
     pub unknown: Unknown,
@@ -266,15 +267,16 @@ pub struct History {
 
 #[derive(Debug, Args)]
 pub struct Status {
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: Output,
 
     #[command(flatten)]
     pub unknown: Unknown,
 }
 
+/// How a command that lists things prints them.
 #[derive(Debug, Args)]
-pub struct ListFormat {
+pub struct Output {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }

@@ -15,6 +15,7 @@ pub mod codegen;
 mod commands;
 pub mod connection;
 pub mod diff;
+mod exit_code;
 pub mod history;
 pub mod project;
 pub mod read;
@@ -143,7 +144,7 @@ fn run_with(
             ui::error(&err);
             match err.downcast_ref::<apply::interrupt::Interrupted>() {
                 Some(stopped) => ExitCode::from(stopped.signal.exit_status()),
-                None => ExitCode::FAILURE,
+                None => exit_code::could_not_run(),
             }
         }
     }

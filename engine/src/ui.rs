@@ -6,7 +6,38 @@
 use crate::connection::redact;
 use anyhow::{Result, bail};
 use console::{Term, style};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+/// Writes to standard output. A reader that went away (`manage schema | head`) is not
+/// an error: the rest of the output is dropped and the command finishes as it would
+/// have, migrations included, and exits as it would have. Any other failure to write
+/// is said once on stderr.
+pub fn out(args: std::fmt::Arguments) {
+    static FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if let Err(e) = std::io::stdout().lock().write_fmt(args)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && !FAILED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        eprintln!(
+            "{} cannot write to standard output: {e}",
+            style("warning:").yellow().bold()
+        );
+    }
+}
+
+/// `print!` through [`out`].
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::ui::out(format_args!($($arg)*)) };
+}
+
+/// `println!` through [`out`].
+macro_rules! sayln {
+    () => { $crate::ui::out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::ui::out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+pub(crate) use {say, sayln};
 
 pub fn error(err: &anyhow::Error) {
     eprintln!(
@@ -58,4 +89,20 @@ pub fn input(prompt: &str) -> Result<String> {
     Ok(dialoguer::Input::<String>::new()
         .with_prompt(prompt)
         .interact_text()?)
+}
+
+/// A Unix time as people read it.
+pub fn when(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// A step's line of output: `Applied NAME (12.3ms)`.
+pub fn report(verb: &str, name: &str, took: Duration) {
+    sayln!(
+        "  {} {name} {}",
+        style(verb).green(),
+        style(format!("({:.1?})", took)).dim()
+    );
 }

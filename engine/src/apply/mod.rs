@@ -13,5 +13,7 @@ mod fk_check;
 pub mod interrupt;
 pub mod lock;
 pub mod migrator;
+pub mod plan;
 pub mod recorder;
 mod statement_log;
+pub mod steps;

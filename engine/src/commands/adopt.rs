@@ -4,10 +4,11 @@
 use crate::apply::executor::Executor;
 use crate::codegen::OnlyOn;
 use crate::diff::{Change, Operation};
-use crate::project::Project;
+use crate::project::{Project, WriteLock};
 use crate::read::database;
 use crate::schema::compare;
 use crate::schema::{Backend, Column, ColumnType, Default, Schema, Table, Unmanaged};
+use crate::ui::sayln;
 use crate::{Context, ui};
 use anyhow::{Result, bail};
 
@@ -21,6 +22,7 @@ pub fn needed(project: &Project) -> Result<bool> {
 /// returns it with the backend it was read from.
 pub async fn snapshot_from_database(
     ctx: &Context,
+    lock: &WriteLock,
     models: &Schema,
     confirmed: bool,
 ) -> Result<(Schema, Backend)> {
@@ -35,11 +37,11 @@ pub async fn snapshot_from_database(
     }
     let (live, backend) = migrated_schema(ctx, &models.named_schemas()).await?;
     let snapshot = reconcile(&live, models, backend);
-    ctx.project.commit(&crate::read::snapshot::snapshot_files(
-        &ctx.project.snapshot_dir(),
-        &snapshot,
-    )?)?;
-    println!(
+    ctx.project.commit(
+        lock,
+        &crate::read::snapshot::snapshot_files(&ctx.project.snapshot_dir(), &snapshot)?,
+    )?;
+    sayln!(
         "Created {snapshot_dir} from {} ({} tables)",
         url.describe(),
         snapshot.tables.len()

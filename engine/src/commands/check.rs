@@ -8,6 +8,7 @@ use crate::render::{diagram, sql_script};
 use crate::schema::Schema;
 use crate::schema::compare;
 use crate::sql::Dialect;
+use crate::ui::{say, sayln};
 use crate::{Context, diff};
 use anyhow::Result;
 use console::style;
@@ -111,23 +112,23 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
 
     let unmanaged = unmanaged_objects(&snapshot);
     if format == Format::Json {
-        println!(
+        sayln!(
             "{}",
             serde_json::json!({ "problems": problems, "unmanaged": unmanaged })
         );
     } else {
         if problems.is_empty() {
-            println!(
+            sayln!(
                 "{} models, migrations and database agree",
                 style("ok:").green().bold()
             );
         } else {
             for p in &problems {
-                println!("{} {p}", style("problem:").red().bold());
+                sayln!("{} {p}", style("problem:").red().bold());
             }
         }
         if !unmanaged.is_empty() {
-            println!(
+            sayln!(
                 "{} the database's own, kept by every generated migration: {}",
                 style("unmanaged:").cyan().bold(),
                 unmanaged.join(", ")
@@ -137,7 +138,7 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::FAILURE
+        crate::exit_code::found()
     })
 }
 
@@ -163,16 +164,16 @@ pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
         }
     };
     match args.format {
-        SchemaFormat::Json => println!("{}", serde_json::to_string_pretty(&schema)?),
-        SchemaFormat::Mermaid => print!("{}", diagram::mermaid(&schema)),
-        SchemaFormat::Dot => print!("{}", diagram::dot(&schema)),
+        SchemaFormat::Json => sayln!("{}", serde_json::to_string_pretty(&schema)?),
+        SchemaFormat::Mermaid => say!("{}", diagram::mermaid(&schema)),
+        SchemaFormat::Dot => say!("{}", diagram::dot(&schema)),
         SchemaFormat::Sql => {
             let dialect = match ctx.db_url()?.backend() {
                 Some(DbBackend::Postgres) => Dialect::Postgres,
                 Some(DbBackend::MySql) => Dialect::MySql,
                 _ => Dialect::Sqlite,
             };
-            print!("{}", sql_script::create_script(&schema, dialect));
+            say!("{}", sql_script::create_script(&schema, dialect));
         }
     }
     Ok(ExitCode::SUCCESS)

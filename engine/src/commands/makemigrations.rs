@@ -3,8 +3,9 @@
 use super::adopt;
 use super::questions::Answers;
 use crate::cli::MakeMigrations;
-use crate::project::Project;
+use crate::project::{Project, WriteLock};
 use crate::schema::Schema;
+use crate::ui::{say, sayln};
 use crate::{Context, codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -14,12 +15,19 @@ use std::process::ExitCode;
 pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let project = &ctx.project;
     project.require_sources("makemigrations")?;
+    // A run that writes holds the project's write lock from before it reads lib.rs
+    // and the snapshot until its files are in place.
+    let lock = if args.check || args.dry_run {
+        None
+    } else {
+        Some(project.lock_for_writing()?)
+    };
     // A hand-written migration needs neither the entities nor the snapshot.
     if args.empty {
         let message = message(args)?;
         let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
         let code = codegen::empty_migration_file(&message, &project.shown_migration(&name));
-        return write(project, &name, code, None, args.dry_run);
+        return write(project, lock.as_ref(), &name, code, None);
     }
     // Only a migration with operations is laid out by rustfmt.
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
@@ -30,26 +38,28 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     // then be in that backend's terms.
     let mut adopted_from = None;
     let mut snapshot = if adopt::needed(project)? {
-        if args.check || args.dry_run {
+        // --check and --dry-run write nothing, a snapshot included.
+        let Some(lock) = &lock else {
             bail!(
                 "{} does not exist; run `manage makemigrations --adopt` to create it from the migrated database",
                 project.shown(&project.snapshot_dir())
             );
-        }
-        let (snapshot, backend) = adopt::snapshot_from_database(ctx, &models, args.adopt).await?;
+        };
+        let (snapshot, backend) =
+            adopt::snapshot_from_database(ctx, lock, &models, args.adopt).await?;
         adopted_from = Some(backend);
         snapshot
-    } else if args.adopt && !args.check && !args.dry_run {
+    } else if let (true, Some(lock)) = (args.adopt, &lock) {
         let mut snapshot = project.read_snapshot()?;
         let recorded = adopt::record_unmanaged(ctx, &mut snapshot).await?;
         if recorded.is_empty() {
-            println!("The database has no unmanaged object the snapshot lacks");
+            sayln!("The database has no unmanaged object the snapshot lacks");
         } else {
-            project.commit(&crate::read::snapshot::snapshot_files(
-                &project.snapshot_dir(),
-                &snapshot,
-            )?)?;
-            println!(
+            project.commit(
+                lock,
+                &crate::read::snapshot::snapshot_files(&project.snapshot_dir(), &snapshot)?,
+            )?;
+            sayln!(
                 "Updated {}: {}",
                 project.shown(&project.snapshot_dir()),
                 recorded.join(", ")
@@ -70,15 +80,15 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     };
     let ops = diff::diff(&snapshot, &models, &mut answers).context("nothing written")?;
     if ops.is_empty() {
-        println!("No changes detected");
+        sayln!("No changes detected");
         // An unmanaged default or column the entities now declare as the database has
         // it needs no migration, only the snapshot's word that it is managed now.
-        if !declared.is_empty() && !args.check && !args.dry_run {
-            project.commit(&crate::read::snapshot::snapshot_files(
-                &project.snapshot_dir(),
-                &models,
-            )?)?;
-            println!(
+        if let (false, Some(lock)) = (declared.is_empty(), &lock) {
+            project.commit(
+                lock,
+                &crate::read::snapshot::snapshot_files(&project.snapshot_dir(), &models)?,
+            )?;
+            sayln!(
                 "Recorded in {} that the entities now declare: {}",
                 project.shown(&project.snapshot_dir()),
                 declared.join(", ")
@@ -89,12 +99,12 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     keep_unmanaged_as_migrated(&ops, &snapshot, &mut models);
     let lines: Vec<String> = ops.iter().flat_map(|op| op.describe()).collect();
     if args.check {
-        println!("The models have changes with no migration:");
+        sayln!("The models have changes with no migration:");
         for line in &lines {
-            println!("  - {line}");
+            sayln!("  - {line}");
         }
-        println!("Run `manage makemigrations` to write one.");
-        return Ok(ExitCode::FAILURE);
+        sayln!("Run `manage makemigrations` to write one.");
+        return Ok(crate::exit_code::found());
     }
 
     let message = message(args)?;
@@ -123,10 +133,10 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
             only_on.backend.name()
         ));
     }
-    let code_written = write(project, &name, code, Some(&models), args.dry_run)?;
+    let code_written = write(project, lock.as_ref(), &name, code, Some(&models))?;
     if !args.dry_run {
         for line in &lines {
-            println!("  - {line}");
+            sayln!("  - {line}");
         }
     }
     Ok(code_written)
@@ -296,17 +306,19 @@ pub fn slug(text: &str) -> String {
     }
 }
 
+/// Writes the migration `name` and the snapshot, and registers it; without the write
+/// lock (`--dry-run`), prints the migration instead.
 fn write(
     project: &Project,
+    lock: Option<&WriteLock>,
     name: &str,
     code: String,
     snapshot: Option<&crate::schema::Schema>,
-    dry_run: bool,
 ) -> Result<ExitCode> {
-    if dry_run {
-        print!("{code}");
+    let Some(lock) = lock else {
+        say!("{code}");
         return Ok(ExitCode::SUCCESS);
-    }
+    };
     let path = project.migrations_src().join(format!("{name}.rs"));
     if path.exists() {
         bail!("{} already exists; nothing written", project.shown(&path));
@@ -320,8 +332,8 @@ fn write(
     }
     // lib.rs goes last, although the journal makes the order irrelevant to safety.
     files.push((project.lib_rs(), Some(project.register(name)?)));
-    project.commit(&files)?;
-    println!(
+    project.commit(lock, &files)?;
+    sayln!(
         "{} {}",
         style("Created").green().bold(),
         project.shown(&path)

@@ -1,15 +1,17 @@
 //! `manage rollback` and `manage history`.
 
-use super::migrate::{report, resolve, when};
 use crate::apply::bookkeeping;
 use crate::apply::executor::Executor;
 use crate::apply::interrupt::{self, Interrupts};
 use crate::apply::lock::{self, Lock};
 use crate::apply::migrator::MigrationState;
+use crate::apply::plan::resolve;
 use crate::cli::{Format, History, Rollback};
 use crate::connection::DbUrl;
 use crate::history::rollback_plan::{self as planner, Step};
 use crate::history::{self, Facts};
+use crate::ui::sayln;
+use crate::ui::{report, when};
 use crate::{Context, ui};
 use anyhow::{Result, bail};
 use console::style;
@@ -31,7 +33,7 @@ pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     interrupt::unless_stopped(&interrupts, async {
         let (db, holder) = lock::connect_for_run(&url, Duration::ZERO).await?;
         // Held from planning (the plan depends on what is applied) to the last revert.
-        let timeout = Duration::from_secs(args.lock_timeout);
+        let timeout = Duration::from_secs(args.run.lock_timeout);
         let work = run(ctx, &url, &db, args, &facts, Some(&interrupts));
         Lock::holding(&url, &db, holder, timeout, work).await
     })
@@ -51,7 +53,7 @@ async fn run(
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }
     let (states, unknown) = executor.scan().await?;
-    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
+    bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.run.unknown.fail_on_unknown)?;
     let order: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
     let applied: BTreeSet<String> = states
         .iter()
@@ -121,8 +123,8 @@ async fn run(
     if let Some(refusal) = refusal.as_ref().filter(|_| !args.dry_run) {
         bail!("{refusal}");
     }
-    if args.format == Format::Json {
-        println!(
+    if args.output.format == Format::Json {
+        sayln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "database": url.describe(),
@@ -132,12 +134,12 @@ async fn run(
             }))?
         );
     } else if steps.is_empty() {
-        println!("Nothing to roll back.");
+        sayln!("Nothing to roll back.");
     } else {
-        println!("Reverting from {}, newest first:", url.describe());
+        sayln!("Reverting from {}, newest first:", url.describe());
         for step in &steps {
-            println!("  {} {}", style("revert").yellow(), step.name);
-            println!("      {}", style(format!("why: {}", step.reason)).dim());
+            sayln!("  {} {}", style("revert").yellow(), step.name);
+            sayln!("      {}", style(format!("why: {}", step.reason)).dim());
             let touches = Facts {
                 tables: step.touches.clone(),
                 opaque: if step.opaque {
@@ -147,12 +149,12 @@ async fn run(
                 },
                 ..Facts::default()
             };
-            println!(
+            sayln!(
                 "      {}",
                 style(format!("touches: {}", touches.summary())).dim()
             );
             if !step.loses.is_empty() {
-                println!(
+                sayln!(
                     "      {}",
                     style(format!("deletes: {}", step.loses.join("; "))).yellow()
                 );
@@ -166,7 +168,7 @@ async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     let records = bookkeeping::records(db).await?;
-    bookkeeping::refuse_interrupted(&records, args.retry, None)?;
+    bookkeeping::refuse_interrupted(&records, args.run.retry, None)?;
     let executor = executor.after_interruption(bookkeeping::interrupted_names(&records));
     if !args.yes
         && !ui::confirm(
@@ -174,12 +176,12 @@ async fn run(
             "pass --yes to revert without asking",
         )?
     {
-        println!("Nothing reverted.");
-        return Ok(ExitCode::FAILURE);
+        sayln!("Nothing reverted.");
+        return Ok(crate::exit_code::found());
     }
     for step in &steps {
         let took = executor.revert(&step.name).await?;
-        if args.format == Format::Human {
+        if args.output.format == Format::Human {
             report("Reverted", &step.name, took);
         }
     }
@@ -243,7 +245,7 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
         .into_iter()
         .filter(|s| wanted.as_ref().is_none_or(|w| w.contains(&s.name)))
         .collect();
-    if args.format == Format::Json {
+    if args.output.format == Format::Json {
         let rows: Vec<serde_json::Value> = rows
             .iter()
             .map(|s| {
@@ -255,13 +257,13 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
                 row
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        sayln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
         match &args.table {
-            Some(t) => println!("No applied migration touches {t}."),
-            None => println!("No migration is applied."),
+            Some(t) => sayln!("No applied migration touches {t}."),
+            None => sayln!("No migration is applied."),
         }
     }
     for s in rows {
@@ -275,8 +277,8 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
             .get(&s.name)
             .map(|r| format!(", took {} ms", r.duration_ms))
             .unwrap_or_default();
-        println!("{}  {}", s.name, style(format!("{when}{took}")).dim());
-        println!("      {}", style(touches).dim());
+        sayln!("{}  {}", s.name, style(format!("{when}{took}")).dim());
+        sayln!("      {}", style(touches).dim());
     }
     Ok(ExitCode::SUCCESS)
 }

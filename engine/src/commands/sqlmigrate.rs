@@ -1,12 +1,13 @@
 //! `manage sqlmigrate`: a migration's SQL for the configured backend, from a
 //! connection that records instead of executing. No database is needed.
 
-use super::migrate::resolve;
 use crate::Context;
 use crate::apply::executor;
 use crate::apply::migrator::MigrationState;
+use crate::apply::plan::resolve;
 use crate::apply::recorder::{self, Recording};
 use crate::cli::SqlMigrate;
+use crate::ui::{say, sayln};
 use anyhow::{Result, anyhow};
 use sea_orm::DbBackend;
 use sea_orm_migration::SchemaManager;
@@ -40,21 +41,21 @@ pub async fn sqlmigrate(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
     let statements = recording.finish();
 
     let transactional = executor::transactional(backend, migration.as_ref());
-    println!(
+    sayln!(
         "-- {name} ({}), as `manage migrate` runs it on {}",
         if args.down { "down" } else { "up" },
         backend_name(backend)
     );
     if statements.is_empty() {
-        println!("-- (no statements)");
+        sayln!("-- (no statements)");
         return Ok(ExitCode::SUCCESS);
     }
     if transactional {
-        println!("BEGIN;");
+        sayln!("BEGIN;");
     }
-    print!("{}", recorder::script(&statements));
+    say!("{}", recorder::script(&statements));
     if transactional {
-        println!("COMMIT;");
+        sayln!("COMMIT;");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,14 @@ use std::sync::LazyLock;
 
 pub mod sources;
 
+/// How long `lock_for_writing` waits for another `manage` that is writing migrations.
+pub const WRITE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The project's write lock (see [`Project::lock_for_writing`]); released when dropped.
+pub struct WriteLock {
+    _held: fs::File,
+}
+
 pub struct Project {
     pub root: PathBuf,
     /// Whether the project's sources are here. Without them (the release binary
@@ -215,7 +223,7 @@ impl Project {
     /// Applies `files` as one unit. A journal is written first and replayed by
     /// [`Project::recover`] if the process dies half-way, so either every file lands
     /// or none does.
-    pub fn commit(&self, files: &[(PathBuf, Option<String>)]) -> Result<()> {
+    pub fn commit(&self, _lock: &WriteLock, files: &[(PathBuf, Option<String>)]) -> Result<()> {
         let journal = self.journal_dir();
         if journal.exists() {
             fs::remove_dir_all(&journal)?;
@@ -235,12 +243,75 @@ impl Project {
         // The plan's rename is the commit point.
         write_synced(&journal.join("plan.tmp"), &plan)?;
         fs::rename(journal.join("plan.tmp"), journal.join("plan"))?;
-        self.recover()
+        self.finish_commit()
+    }
+
+    /// Takes the project's write lock: one `manage` at a time writes migrations, the
+    /// snapshot and the registration in lib.rs, or finishes an interrupted commit.
+    /// Two `makemigrations` at once would otherwise both register into the lib.rs they
+    /// read, and the later write would drop the earlier one's line. Finishes a commit
+    /// that a process left behind when it died. Waits up to
+    /// [`WRITE_LOCK_WAIT`] for another holder; the OS releases the lock of a process
+    /// that dies.
+    pub fn lock_for_writing(&self) -> Result<WriteLock> {
+        let started = std::time::Instant::now();
+        let mut announced = false;
+        loop {
+            if let Some(lock) = self.try_lock_for_writing()? {
+                // A predecessor that died mid-commit is finished (or undone) first.
+                self.finish_commit()?;
+                return Ok(lock);
+            }
+            if started.elapsed() >= WRITE_LOCK_WAIT {
+                bail!(
+                    "another manage has been writing to {} for {}s; giving up",
+                    self.shown(&self.migrations_dir()),
+                    WRITE_LOCK_WAIT.as_secs()
+                );
+            }
+            if !announced {
+                eprintln!(
+                    "waiting for another manage to finish writing to {} ...",
+                    self.shown(&self.migrations_dir())
+                );
+                announced = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// The write lock, or None while another process holds it.
+    fn try_lock_for_writing(&self) -> Result<Option<WriteLock>> {
+        // The migrations' directory itself is locked (flock on its descriptor), so
+        // no lock file is left in the user's tree.
+        let dir = self.migrations_dir();
+        let file = fs::File::open(&dir)
+            .with_context(|| format!("cannot open {} to lock it", self.shown(&dir)))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(WriteLock { _held: file })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", self.shown(&dir)))
+            }
+        }
+    }
+
+    /// Finishes or discards a commit that a process left behind when it died. Skipped
+    /// while another process holds the write lock: that one is alive and finishes its
+    /// own commit.
+    pub fn recover(&self) -> Result<()> {
+        if !self.on_disk || !self.journal_dir().exists() {
+            return Ok(());
+        }
+        match self.try_lock_for_writing()? {
+            Some(_lock) => self.finish_commit(),
+            None => Ok(()),
+        }
     }
 
     /// Finishes a commit that was interrupted after its commit point, or discards one
-    /// interrupted before it.
-    pub fn recover(&self) -> Result<()> {
+    /// interrupted before it. The caller holds the write lock.
+    fn finish_commit(&self) -> Result<()> {
         let journal = self.journal_dir();
         if !self.on_disk || !journal.exists() {
             return Ok(());
