@@ -1,35 +1,33 @@
 """Times the edit -> makemigrations -> migrate loop, incremental builds included.
 
-    edit_loop.py DIR BIN ROUNDS ENTITY BUILD...
-
-DIR is a manage project (scripts/bench make_project) already migrated to head on the
-database its DATABASE_URL names, BIN the binary BUILD (a cargo command) makes. Each
-round adds one nullable column to DIR/models/src/ENTITY.rs, then runs what the
-`./manage` wrapper would: BUILD (the models changed), `makemigrations`, BUILD (a
-migration was added), `migrate`. Round 0 is a warm-up; the median of each step and of
-the whole loop over the other rounds is printed, as JSON on the last line too.
+PROJECT is a manage project (gen.make_project) already migrated to head on the
+database its DATABASE_URL names, BINARY the binary BUILD (a cargo command) makes.
+Each round adds one nullable column to PROJECT/models/src/ENTITY.rs, then runs what
+the `./manage` wrapper would: BUILD (the models changed), `makemigrations`, BUILD (a
+migration was added), `migrate`. Round 0 is a warm-up; the median of each step and
+of the whole loop over the other rounds is printed, as JSON on the last line too.
 """
 
 import json
-import pathlib
 import statistics
 import subprocess
 import sys
 import time
 
 
-def timed(argv, cwd):
+def timed(argv, cwd, env=None):
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE)
     if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode()[-3000:]}")
+        sys.exit(f"failed ({done.returncode}): {' '.join(map(str, argv))}\n"
+                 f"{done.stderr.decode()[-3000:]}")
     return time.perf_counter() - start
 
 
-def main(argv):
-    root, binary, rounds, entity, build = (
-        pathlib.Path(argv[1]), argv[2], int(argv[3]), argv[4], argv[5:])
-    model = root / "models/src" / f"{entity}.rs"
+def run(project, binary, rounds, entity, build, build_env):
+    """BUILD runs with BUILD_ENV as its whole environment."""
+    model = project / "models/src" / f"{entity}.rs"
     steps = {"build for makemigrations": [], "makemigrations": [],
              "build for migrate": [], "migrate": [], "whole loop": []}
     stamp = int(time.time())
@@ -38,10 +36,10 @@ def main(argv):
         column = f"    pub extra_{stamp}_{r}: Option<i32>,\n"
         model.write_text(text.replace("    pub created_at", column + "    pub created_at", 1))
         took = [
-            timed(build, root),
-            timed([binary, "makemigrations", "-m", f"extra {r}"], root),
-            timed(build, root),
-            timed([binary, "migrate"], root),
+            timed(build, project, build_env),
+            timed([binary, "makemigrations", "-m", f"extra {r}"], project),
+            timed(build, project, build_env),
+            timed([binary, "migrate"], project),
         ]
         if r == 0:
             continue
@@ -52,7 +50,3 @@ def main(argv):
         print(f"{name:26} median {statistics.median(t):6.2f} s "
               f"(min {min(t):.2f}, max {max(t):.2f}, {len(t)} rounds)")
     print(json.dumps(result))
-
-
-if __name__ == "__main__":
-    main(sys.argv)
