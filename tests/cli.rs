@@ -1058,7 +1058,7 @@ fn schema_diagrams_name_every_table_and_relation_and_dot_renders() {
         }
         Err(e) => {
             let line =
-                format!("SKIPPED: graphviz `dot` not runnable ({e}); scripts/test installs it");
+                format!("SKIPPED: graphviz `dot` not runnable ({e}); apt-get install graphviz");
             eprintln!("!!!!!!!! {line}");
             assert!(std::env::var("CI").as_deref() != Ok("true"), "{line}");
         }

@@ -447,7 +447,7 @@ fn through_pgbouncer_in_transaction_mode_ten_replicas_migrate_once_and_all_succe
     let Some(pooler) = Pooler::pgbouncer(&upstream, 3) else {
         support::db::skipped_part(
             "PGBOUNCER",
-            "pgbouncer is not installed (scripts/test installs it)",
+            "pgbouncer is not installed (apt-get install pgbouncer)",
         );
         return;
     };

@@ -146,7 +146,7 @@ impl Drop for OwnServer {
 
 /// PgBouncer in transaction pooling mode, on a free port, in front of a PostgreSQL
 /// server: what a managed database's pooled port is. `None` when `pgbouncer` is not
-/// installed (scripts/test installs Debian's package).
+/// installed (Debian: `apt-get install pgbouncer`; .ci/run installs it in CI).
 pub struct Pooler {
     /// `postgres://postgres@127.0.0.1:PORT`: add `/DATABASE`.
     pub server: String,

@@ -1,21 +1,21 @@
-"""Writes the equivalent N-table projects that `scripts/bench apply|autogen` compare.
+"""Writes the N-table projects that `scripts/bench` times, and their equivalents in
+the peers it compares manage with.
 
-    gen.py manage-apply N DIR      models and N hand-written migrations for a manage
-                                   project made by make_project in scripts/bench
-    gen.py stock-apply N DIR       the same N migration files in a crate of stock
-                                   sea-orm-migration: what `sea-orm-cli migrate init`
-                                   makes, its binary running `run_cli`
-    gen.py alembic-apply N DIR     N chained Alembic revisions in DIR/versions
-    gen.py alembic-models N DIR    the SQLAlchemy twin of make_project's N entities,
-                                   as the package DIR/models (one module per table)
-    gen.py floor-sql N sqlite|postgres
-                                   the same DDL as one plain SQL script, on stdout
-    gen.py count-tables URL        how many tables named tNNNN a database has
-    gen.py alembic-env DIR [models]
-                                   makes the env.py of `alembic init DIR` read
-                                   DATABASE_URL (and DIR/models for autogenerate)
-    gen.py sync SRC DST            makes DST a copy of SRC, rewriting only files that
-                                   differ, so that cargo rebuilds only what changed
+    make_project        a manage project of N entities built from this repository's
+                        engine: what makemigrations, autogen and loop time, and (with
+                        no entities) the frame of the apply project
+    manage_apply        models and N hand-written migrations for the apply project
+    stock_apply         the same N migration files in a crate of stock
+                        sea-orm-migration: what `sea-orm-cli migrate init` makes, its
+                        binary running `run_cli`
+    alembic_apply       N chained Alembic revisions in DIR/versions
+    alembic_models      the SQLAlchemy twin of make_project's N entities, as the
+                        package DIR/models (one module per table)
+    floor_sql           the same DDL as one plain SQL script
+    alembic_env         makes the env.py of `alembic init DIR` read DATABASE_URL (and
+                        DIR/models for autogenerate)
+    sync                makes DST a copy of SRC, rewriting only files that differ, so
+                        that cargo rebuilds only what changed
 
 The apply history is the same in all four: migration i creates table t{i:04}
 (id integer primary key autoincrement, parent_id integer not null referencing the
@@ -23,8 +23,8 @@ previous table ON DELETE CASCADE, name varchar(255) not null with an index, note
 null, created_at timestamp not null) and its index.
 """
 
-import pathlib
-import sys
+import re
+import shutil
 
 
 def table(i):
@@ -40,28 +40,93 @@ def migration_name(i):
     return f"m20260101_{i // 3600:02}{i // 60 % 60:02}{i % 60:02}_create_{table(i)}"
 
 
-# --- manage: entities and sea-orm-migration files -------------------------------
+# --- a manage project built from this repository's engine ------------------------
 
-def manage_entity(i):
+def make_project(repo, n, root, prefix="bench"):
+    """A project at ROOT with N entities and no migrations, built from REPO's engine.
+    PREFIX names its crates PREFIX-models, PREFIX-migrations and its binary
+    manage-PREFIX."""
+    for crate in ("models", "migrations"):
+        shutil.rmtree(root / crate, ignore_errors=True)
+        (root / crate / "src").mkdir(parents=True)
+        # Crates of their own name: cargo names path packages' artifacts by name and
+        # relative path, so plain `models` would overwrite the repository's in target/.
+        manifest = (repo / crate / "Cargo.toml").read_text()
+        (root / crate / "Cargo.toml").write_text(
+            re.sub(f'^name = "{crate}"', f'name = "{prefix}-{crate}"', manifest, flags=re.M))
+    shutil.copyfile(repo / "Cargo.lock", root / "Cargo.lock")
+    shutil.copyfile(repo / "build.rs", root / "build.rs")
+    manifest = (repo / "Cargo.toml").read_text()
+    for old, new in [
+        ('name = "manage"', f'name = "manage-{prefix}"'),
+        ('models = { path = "models" }',
+         f'models = {{ path = "models", package = "{prefix}-models" }}'),
+        ('migrations = { path = "migrations" }',
+         f'migrations = {{ path = "migrations", package = "{prefix}-migrations" }}'),
+        ('default-run = "manage"', f'default-run = "manage-{prefix}"'),
+        ('members = [".", "engine", "build-support", "models", "migrations"]',
+         'members = [".", "models", "migrations"]'),
+        ('path = "engine"', f'path = "{repo}/engine"'),
+        ('path = "build-support"', f'path = "{repo}/build-support"'),
+        ("\n[dependencies]\n",
+         f'\n[[bin]]\nname = "manage-{prefix}"\npath = "{repo}/src/main.rs"\n\n[dependencies]\n'),
+    ]:
+        manifest = manifest.replace(old, new, 1)
+    (root / "Cargo.toml").write_text(manifest)
+    (root / "migrations/src/lib.rs").write_text(
+        "pub use sea_orm_migration::prelude::*;\n\npub struct Migrator;\n\n"
+        "#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n"
+        "    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n")
+    (root / "models/src/lib.rs").write_text(models_lib(n))
+    for i in range(n):
+        (root / f"models/src/{table(i)}.rs").write_text(project_entity(i))
+
+
+def entity(i, columns):
+    """Entity t{i:04}: an id, a parent_id referencing the table before (cascading),
+    then COLUMNS (Rust fields with their attributes)."""
     t, p = table(i), parent(i)
-    parent_col = "    pub parent_id: i32,\n" if p else ""
     relation = (
         f'    #[sea_orm(belongs_to = "super::{p}::Entity", from = "Column::ParentId", '
         f'to = "super::{p}::Column::Id", on_delete = "Cascade")]\n    Parent,\n'
         if p else "")
+    parent_col = "    pub parent_id: i32,\n" if p else ""
     return (
         "use sea_orm::entity::prelude::*;\n\n"
         "#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n"
         f'#[sea_orm(table_name = "{t}")]\n'
         "pub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n"
-        f"{parent_col}"
-        '    #[sea_orm(indexed, column_type = "String(StringLen::N(255))")]\n'
-        "    pub name: String,\n"
-        '    #[sea_orm(column_type = "Text", nullable)]\n    pub note: Option<String>,\n'
-        '    #[sea_orm(column_type = "Timestamp")]\n    pub created_at: DateTime,\n}\n\n'
+        f"{parent_col}{columns}}}\n\n"
         "#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n"
         f"pub enum Relation {{\n{relation}}}\n\n"
         "impl ActiveModelBehavior for ActiveModel {}\n")
+
+
+def project_entity(i):
+    return entity(i, (
+        "    #[sea_orm(indexed)]\n    pub name: String,\n"
+        "    pub note: Option<String>,\n    #[sea_orm(default_value = 0)]\n    pub score: i32,\n"
+        "    pub created_at: DateTimeUtc,\n"))
+
+
+def models_lib(n):
+    """The models crate's root: one public module per entity."""
+    return "".join(f"pub mod {table(i)};\n" for i in range(n))
+
+
+# The code a project made by make_project depends on: a project is remade when it
+# changes (see scripts/bench).
+MAKE_PROJECT = (make_project, project_entity, entity, models_lib, table, parent)
+
+
+# --- manage: the apply history's entities and sea-orm-migration files -------------
+
+def manage_entity(i):
+    return entity(i, (
+        '    #[sea_orm(indexed, column_type = "String(StringLen::N(255))")]\n'
+        "    pub name: String,\n"
+        '    #[sea_orm(column_type = "Text", nullable)]\n    pub note: Option<String>,\n'
+        '    #[sea_orm(column_type = "Timestamp")]\n    pub created_at: DateTime,\n'))
 
 
 def manage_migration(i):
@@ -139,11 +204,6 @@ def manage_apply(n, root):
         (migrations / f"{migration_name(i)}.rs").write_text(manage_migration(i))
     (models / "lib.rs").write_text(models_lib(n))
     (migrations / "lib.rs").write_text(manage_lib(n))
-
-
-def models_lib(n):
-    """The models crate's root: one public module per entity."""
-    return "".join(f"pub mod {table(i)};\n" for i in range(n))
 
 
 # --- stock sea-orm-migration: the same files, its own command line --------------
@@ -335,40 +395,3 @@ def sync(src, dst):
     for path in sorted(dst.rglob("*"), reverse=True):
         if not (src / path.relative_to(dst)).exists():
             path.rmdir() if path.is_dir() else path.unlink()
-
-
-def count_tables(url):
-    query_sqlite = ("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                    "AND name GLOB 't[0-9][0-9][0-9][0-9]'")
-    query_pg = ("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename ~ '^t[0-9]{4}$'")
-    if url.startswith("sqlite:"):
-        import sqlite3
-        path = url.split("://", 1)[1].split("?", 1)[0]
-        with sqlite3.connect(path) as db:
-            return db.execute(query_sqlite).fetchone()[0]
-    import psycopg2
-    with psycopg2.connect(url) as db, db.cursor() as cur:
-        cur.execute(query_pg)
-        return cur.fetchone()[0]
-
-
-def main(argv):
-    command = argv[1]
-    if command == "floor-sql":
-        sys.stdout.write(floor_sql(int(argv[2]), argv[3]))
-    elif command == "count-tables":
-        print(count_tables(argv[2]))
-    elif command == "alembic-env":
-        alembic_env(pathlib.Path(argv[2]), argv[3:] == ["models"])
-    elif command == "sync":
-        sync(pathlib.Path(argv[2]), pathlib.Path(argv[3]))
-    else:
-        generate = {"manage-apply": manage_apply, "stock-apply": stock_apply,
-                    "alembic-apply": alembic_apply,
-                    "alembic-models": alembic_models}[command]
-        generate(int(argv[2]), pathlib.Path(argv[3]))
-
-
-if __name__ == "__main__":
-    main(sys.argv)

@@ -1,20 +1,20 @@
 """Times tools side by side, alternating them, and prints a markdown table.
 
-    harness.py CASES.jsonl RUNS RSS_RUNS RESULTS.json
-
-Each line of CASES.jsonl is one case, a JSON object:
+Each Case is one tool in one scenario:
     group    the row of the table (e.g. "SQLite: apply 200 migrations")
     tool     its column: manage, manage --atomic, stock (sea-orm-migration's own
              command line), alembic or floor
-    run      the timed command; split like a shell would, $VARS expanded, leading
-             NAME=value words put in its environment, run without a shell
-    prepare  shell command before every run, untimed (optional)
-    cleanup  shell command after every run, untimed, even after a failure (optional)
-    verify   shell command after the warm-up run that must succeed (optional)
+    argv     the timed command, run without a shell; "{run}" in it, or in a value
+             of env, becomes an id unique to the run, to name a fresh database
+    env      variables added to the command's environment (optional)
     cwd      directory of the timed command (optional; manage finds its project
              from the working directory first)
-    rss      true: also measure peak RSS with /usr/bin/time -f %M (optional)
-Every command sees RUN_ID, unique to the run, to name a fresh database.
+    prepare  called with the run id before every run, untimed (optional)
+    cleanup  called with the run id after every run, untimed, even after a
+             failure (optional)
+    verify   called with the run id after the warm-up run: None when the work was
+             done, else what is wrong (optional)
+    rss      also measure peak RSS with /usr/bin/time -f %M
 
 The table gives, per scenario, each tool's median (min – max), manage's median over
 each other tool's, and the range of the 1-minute load average over the rounds.
@@ -25,19 +25,35 @@ runs every tool of a group once, in an order rotated by r, and each tool gets on
 untimed warm-up run (page cache, first-connection costs).
 """
 
+import dataclasses
 import json
 import os
-import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 TOOLS = ["manage", "manage --atomic", "stock", "alembic", "floor"]
 # The ratio columns, each shown when its two tools are in the table.
 RATIOS = [("manage", "stock"), ("manage", "alembic"), ("manage", "floor"),
           ("manage --atomic", "floor")]
+
+
+@dataclasses.dataclass
+class Case:
+    group: str
+    tool: str
+    argv: list[str]
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
+    cwd: os.PathLike | None = None
+    prepare: Callable[[str], None] | None = None
+    cleanup: Callable[[str], None] | None = None
+    verify: Callable[[str], str | None] | None = None
+    rss: bool = False
+
+
 counter = 0
 
 
@@ -47,47 +63,37 @@ def next_run_id():
     return f"{os.getpid()}_{counter}"
 
 
-def shell(command, env):
-    if command:
-        subprocess.run(["bash", "-c", command], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+def for_run(text, run_id):
+    """TEXT with "{run}" replaced by the run's id."""
+    return text.replace("{run}", run_id)
 
 
-def argv_and_env(command, env):
-    words = [os.path.expandvars(w) for w in shlex.split(command)]
-    env = dict(env)
-    while words and "=" in words[0] and not words[0].startswith(("/", ".")):
-        name, value = words.pop(0).split("=", 1)
-        env[name] = value
-    return words, env
-
-
-def run_once(case, wrap=()):
+def run_once(case, wrap=(), verify=False):
     """Runs a case once (prepare, command, cleanup); returns the command's wall time."""
-    env = dict(os.environ, RUN_ID=next_run_id())
-    # expandvars reads os.environ, so RUN_ID must be there while the words are expanded.
-    os.environ["RUN_ID"] = env["RUN_ID"]
+    run_id = next_run_id()
+    argv = [for_run(word, run_id) for word in case.argv]
+    env = dict(os.environ, **{k: for_run(v, run_id) for k, v in case.env.items()})
     try:
-        shell(case.get("prepare"), env)
-        argv, run_env = argv_and_env(case["run"], env)
+        if case.prepare:
+            case.prepare(run_id)
         with tempfile.TemporaryFile() as err:
             start = time.perf_counter()
-            done = subprocess.run([*wrap, *argv], env=run_env, cwd=case.get("cwd"),
+            done = subprocess.run([*wrap, *argv], env=env, cwd=case.cwd,
                                   stdout=subprocess.DEVNULL, stderr=err)
             took = time.perf_counter() - start
             if done.returncode != 0:
                 err.seek(0)
                 tail = err.read().decode(errors="replace")[-3000:]
-                sys.exit(f"{case['group']} / {case['tool']}: exit {done.returncode}\n{tail}")
-        if case.get("verify_now"):
-            try:
-                shell(case["verify"], env)
-            except subprocess.CalledProcessError:
-                sys.exit(f"{case['group']} / {case['tool']}: the check after the run failed: "
-                         f"{case['verify']}")
+                sys.exit(f"{case.group} / {case.tool}: exit {done.returncode}\n{tail}")
+        if verify and case.verify:
+            problem = case.verify(run_id)
+            if problem:
+                sys.exit(f"{case.group} / {case.tool}: the check after the run failed: "
+                         f"{problem}")
         return took
     finally:
-        shell(case.get("cleanup"), env)
+        if case.cleanup:
+            case.cleanup(run_id)
 
 
 def peak_rss_kib(case):
@@ -99,31 +105,31 @@ def peak_rss_kib(case):
 def measure(cases, runs, rss_runs):
     groups = {}
     for case in cases:
-        groups.setdefault(case["group"], []).append(case)
+        groups.setdefault(case.group, []).append(case)
     results = []
     for group, members in groups.items():
         # The 1-minute load average, as a hint of how busy the shared machine was.
         load = [os.getloadavg()[0]]
-        print(f"-- {group}: {', '.join(c['tool'] for c in members)} (load {load[0]:.1f})",
+        print(f"-- {group}: {', '.join(c.tool for c in members)} (load {load[0]:.1f})",
               file=sys.stderr)
         for case in members:
-            run_once(dict(case, verify_now=bool(case.get("verify"))))  # warm-up
-        times = {c["tool"]: [] for c in members}
+            run_once(case, verify=True)  # warm-up
+        times = {c.tool: [] for c in members}
         for r in range(runs):
             shift = r % len(members)
             for case in members[shift:] + members[:shift]:
-                times[case["tool"]].append(run_once(case))
+                times[case.tool].append(run_once(case))
             load.append(os.getloadavg()[0])
         for case in members:
-            t = times[case["tool"]]
-            rss = [peak_rss_kib(case) for _ in range(rss_runs)] if case.get("rss") else []
+            t = times[case.tool]
+            rss = [peak_rss_kib(case) for _ in range(rss_runs)] if case.rss else []
             results.append({
-                "group": group, "tool": case["tool"], "runs": len(t),
+                "group": group, "tool": case.tool, "runs": len(t),
                 "median_s": statistics.median(t), "min_s": min(t), "max_s": max(t),
                 "peak_rss_kib": statistics.median(rss) if rss else None,
                 "load_min": min(load), "load_max": max(load),
             })
-            print(f"   {case['tool']:8} median {statistics.median(t) * 1000:9.1f} ms "
+            print(f"   {case.tool:8} median {statistics.median(t) * 1000:9.1f} ms "
                   f"(min {min(t) * 1000:.1f}, max {max(t) * 1000:.1f})", file=sys.stderr)
     return results
 
@@ -164,15 +170,11 @@ def table(results):
     return "\n".join(lines)
 
 
-def main(argv):
-    cases_file, runs, rss_runs, out = argv[1], int(argv[2]), int(argv[3]), argv[4]
-    with open(cases_file) as f:
-        cases = [json.loads(line) for line in f if line.strip()]
+def run(cases, runs, rss_runs, out):
+    """Times CASES; the table on stdout and in OUT (.md), the figures beside it (.json)."""
     results = measure(cases, runs, rss_runs)
-    with open(out, "w") as f:
+    with open(out.with_suffix(".json"), "w") as f:
         json.dump(results, f, indent=1)
-    print(table(results))
-
-
-if __name__ == "__main__":
-    main(sys.argv)
+    text = table(results)
+    print(text)
+    out.write_text(text + "\n")
