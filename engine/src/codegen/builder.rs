@@ -1,9 +1,18 @@
 //! SeaQuery builder expressions as Rust source: a table, column, key, index or enum
 //! type written the way the generated migration calls sea-orm-migration's helpers.
+//! The same decisions build SeaQuery's statements for `schema --format sql`
+//! ([`table_statement`], [`index_statement`]), so the SQL shown is what a migration
+//! creates.
 
 use crate::schema::{
     Action, Column, ColumnType, Default, Enum, ForeignKey, Index, Table, split_name,
 };
+use crate::sql::{Dialect, helper_column, type_helper};
+use sea_orm::sea_query::{
+    self as sea, Alias, ColumnDef, Expr, ForeignKeyAction, IndexCreateStatement, IntoTableRef,
+    TableCreateStatement, TableRef,
+};
+use sea_orm_migration::schema as helpers;
 
 /// A Rust string literal for `s`, escaped.
 pub(super) fn lit(s: &str) -> String {
@@ -61,19 +70,27 @@ pub(super) fn chain(base: &str, methods: &[String]) -> String {
     format!("{base}.{}", methods.join("."))
 }
 
-pub(super) fn create_table(t: &Table) -> String {
+/// A table's columns, each with whether it alone is the primary key, and its primary
+/// key when it has several columns: what both forms of CREATE TABLE are built from.
+fn table_parts(t: &Table) -> (Vec<(&Column, bool)>, Option<&[String]>) {
     let single_pk = t.primary_key.len() == 1;
+    let columns = t
+        .columns
+        .iter()
+        .map(|c| (c, single_pk && t.primary_key[0] == c.name))
+        .collect();
+    let composite = (t.primary_key.len() > 1).then_some(t.primary_key.as_slice());
+    (columns, composite)
+}
+
+pub(super) fn create_table(t: &Table) -> String {
+    let (columns, composite_pk) = table_parts(t);
     let mut methods = vec![format!("table({})", tbl(&t.name))];
-    for c in &t.columns {
-        let is_pk = single_pk && t.primary_key[0] == c.name;
+    for (c, is_pk) in columns {
         methods.push(format!("col({})", column_def(c, is_pk)));
     }
-    if t.primary_key.len() > 1 {
-        let cols: Vec<String> = t
-            .primary_key
-            .iter()
-            .map(|c| format!("col({})", lit(c)))
-            .collect();
+    if let Some(pk) = composite_pk {
+        let cols: Vec<String> = pk.iter().map(|c| format!("col({})", lit(c))).collect();
         methods.push(format!("primary_key({})", chain("Index::create()", &cols)));
     }
     for fk in &t.foreign_keys {
@@ -81,6 +98,82 @@ pub(super) fn create_table(t: &Table) -> String {
     }
     methods.push("to_owned()".into());
     chain("Table::create()", &methods)
+}
+
+/// The CREATE TABLE a migration's [`create_table`] runs, as SeaQuery's statement.
+pub fn table_statement(t: &Table, dialect: Dialect) -> TableCreateStatement {
+    let (columns, composite_pk) = table_parts(t);
+    let mut stmt = sea::Table::create();
+    stmt.table(table_ref(&t.name));
+    for (c, is_pk) in columns {
+        stmt.col(column_statement(c, is_pk, dialect));
+    }
+    if let Some(pk) = composite_pk {
+        let mut index = sea::Index::create();
+        for column in pk {
+            index.col(Alias::new(column));
+        }
+        stmt.primary_key(&mut index);
+    }
+    for fk in &t.foreign_keys {
+        let mut key = sea::ForeignKey::create();
+        key.name(&fk.name)
+            .from_tbl(table_ref(&t.name))
+            .to_tbl(table_ref(&fk.ref_table));
+        for column in &fk.columns {
+            key.from_col(Alias::new(column));
+        }
+        for column in &fk.ref_columns {
+            key.to_col(Alias::new(column));
+        }
+        if fk.on_delete != Action::NoAction {
+            key.on_delete(fk_action(fk.on_delete));
+        }
+        if fk.on_update != Action::NoAction {
+            key.on_update(fk_action(fk.on_update));
+        }
+        stmt.foreign_key(&mut key);
+    }
+    stmt
+}
+
+/// The CREATE INDEX a migration's [`create_index`] runs, as SeaQuery's statement.
+pub fn index_statement(table: &str, index: &Index) -> IndexCreateStatement {
+    let mut stmt = sea::Index::create();
+    stmt.name(&index.name).table(table_ref(table));
+    for column in &index.columns {
+        stmt.col(Alias::new(column));
+    }
+    if index.unique {
+        stmt.unique();
+    }
+    stmt
+}
+
+/// The CREATE TYPE a migration's [`create_enum`] runs (PostgreSQL), as SQL.
+pub fn enum_statement(e: &Enum) -> String {
+    sea::extension::postgres::Type::create()
+        .as_enum(Alias::new(&e.name))
+        .values(e.values.iter().map(Alias::new))
+        .to_string(sea::PostgresQueryBuilder)
+}
+
+/// A model table name (`table` or `schema.table`) as SeaQuery's table reference.
+fn table_ref(name: &str) -> TableRef {
+    match split_name(name) {
+        (Some(schema), table) => (Alias::new(schema), Alias::new(table)).into_table_ref(),
+        (None, table) => Alias::new(table).into_table_ref(),
+    }
+}
+
+fn fk_action(a: Action) -> ForeignKeyAction {
+    match a {
+        Action::NoAction => ForeignKeyAction::NoAction,
+        Action::Restrict => ForeignKeyAction::Restrict,
+        Action::Cascade => ForeignKeyAction::Cascade,
+        Action::SetNull => ForeignKeyAction::SetNull,
+        Action::SetDefault => ForeignKeyAction::SetDefault,
+    }
 }
 
 pub(super) fn foreign_key(table: &str, fk: &ForeignKey) -> String {
@@ -141,15 +234,24 @@ pub(super) fn create_enum(e: &Enum) -> String {
     )
 }
 
+/// The helper an auto-increment integer primary key with no default is declared with
+/// (`pk_auto`, `big_pk_auto`), which says all of that at once.
+fn auto_key(c: &Column, primary_key: bool) -> Option<&'static str> {
+    if !(primary_key && c.auto_increment && c.default.is_none()) {
+        return None;
+    }
+    match c.ty {
+        ColumnType::Integer => Some("pk_auto"),
+        ColumnType::BigInteger => Some("big_pk_auto"),
+        _ => None,
+    }
+}
+
 /// A column definition through sea-orm-migration's schema helpers.
 pub(super) fn column_def(c: &Column, primary_key: bool) -> String {
     let name = lit(&c.name);
-    if primary_key && c.auto_increment && c.default.is_none() {
-        match c.ty {
-            ColumnType::Integer => return format!("pk_auto({name})"),
-            ColumnType::BigInteger => return format!("big_pk_auto({name})"),
-            _ => {}
-        }
+    if let Some(helper) = auto_key(c, primary_key) {
+        return format!("{helper}({name})");
     }
     let suffix = if c.nullable {
         "_null"
@@ -175,53 +277,33 @@ pub(super) fn column_def(c: &Column, primary_key: bool) -> String {
     out
 }
 
-/// The schema helper for a type, and any arguments after the column name.
-fn type_helper(ty: &ColumnType) -> (&'static str, String) {
-    use ColumnType as T;
-    match ty {
-        T::Char { length: Some(n) } => ("char_len", format!(", {n}")),
-        T::Char { length: None } => ("char", String::new()),
-        T::String { length: Some(n) } => ("string_len", format!(", {n}")),
-        T::String { length: None } => ("string", String::new()),
-        T::Text => ("text", String::new()),
-        T::TinyInteger => ("tiny_integer", String::new()),
-        T::SmallInteger => ("small_integer", String::new()),
-        T::Integer => ("integer", String::new()),
-        T::BigInteger => ("big_integer", String::new()),
-        T::TinyUnsigned => ("tiny_unsigned", String::new()),
-        T::SmallUnsigned => ("small_unsigned", String::new()),
-        T::Unsigned => ("unsigned", String::new()),
-        T::BigUnsigned => ("big_unsigned", String::new()),
-        T::Float => ("float", String::new()),
-        T::Double => ("double", String::new()),
-        T::Decimal {
-            precision: Some((p, s)),
-        } => ("decimal_len", format!(", {p}, {s}")),
-        T::Decimal { precision: None } => ("decimal", String::new()),
-        T::DateTime => ("date_time", String::new()),
-        T::Timestamp => ("timestamp", String::new()),
-        T::TimestampWithTimeZone => ("timestamp_with_time_zone", String::new()),
-        T::Time => ("time", String::new()),
-        T::Date => ("date", String::new()),
-        T::Binary { length } => ("binary_len", format!(", {length}")),
-        T::VarBinary { length: Some(n) } => ("var_binary", format!(", {n}")),
-        // `Vec<u8>` with no length: binary data of any length, not the 255 bytes
-        // sea-query would give `varbinary` on MySQL.
-        T::VarBinary { length: None } => ("blob", String::new()),
-        T::Blob => ("blob", String::new()),
-        T::Boolean => ("boolean", String::new()),
-        T::Json => ("json", String::new()),
-        T::JsonBinary => ("json_binary", String::new()),
-        T::Uuid => ("uuid", String::new()),
-        T::Enum { name, values } => {
-            let values: Vec<String> = values.iter().map(|v| lit(v)).collect();
-            (
-                "enumeration",
-                format!(", {}, [{}]", lit(name), values.join(", ")),
-            )
-        }
-        T::Custom { sql } => ("custom", format!(", {}", lit(sql))),
+/// The column [`column_def`] declares, as SeaQuery's: the same helper, then the same
+/// modifiers (a `_null` or `_uniq` helper is the plain one with `.null()` or
+/// `.unique_key()`). A default is written as `dialect`'s literal.
+fn column_statement(c: &Column, primary_key: bool, dialect: Dialect) -> ColumnDef {
+    let name = Alias::new(&c.name);
+    match auto_key(c, primary_key) {
+        Some("big_pk_auto") => return helpers::big_pk_auto(name),
+        Some(_) => return helpers::pk_auto(name),
+        None => {}
     }
+    let mut def = helper_column(&c.ty, &c.name);
+    if c.nullable {
+        def.null();
+    }
+    if c.unique {
+        def.unique_key();
+    }
+    if let Some(default) = &c.default {
+        def.default(Expr::cust(dialect.literal(default)));
+    }
+    if c.auto_increment {
+        def.auto_increment();
+    }
+    if primary_key {
+        def.primary_key();
+    }
+    def
 }
 
 fn default_expr(d: &Default) -> String {

@@ -12,6 +12,7 @@ mod postgres;
 mod rustfmt;
 mod sqlite;
 
+pub use builder::{enum_statement, index_statement, table_statement};
 pub use rustfmt::Rustfmt;
 pub use sqlite::REBUILD_SUFFIX;
 

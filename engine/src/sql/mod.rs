@@ -2,10 +2,13 @@
 //! SeaQuery has no builder for (`ALTER COLUMN ... DROP DEFAULT`, enum type rebuilds)
 //! are written into the migration as plain SQL, already quoted for their backend.
 
+mod types;
+
 use crate::schema::{ColumnType, Default};
 use sea_orm::sea_query::{
-    self, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, StringLen, TableBuilder,
+    self, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, TableBuilder,
 };
+pub use types::{column as helper_column, helper as type_helper, to_sea_type};
 
 /// A table name as SQL statements write it, perhaps schema-qualified, each part bare
 /// or quoted (`""`, `` ` ` ``, `[]`), as one capture group. The history scanner and the
@@ -112,53 +115,6 @@ impl Dialect {
         }
     }
 }
-
-/// The model's type as SeaQuery's, to render it.
-pub fn to_sea_type(ty: &ColumnType) -> sea_query::ColumnType {
-    use ColumnType as T;
-    use sea_query::ColumnType as Q;
-    let len = |n: &Option<u32>| n.map_or(StringLen::None, StringLen::N);
-    match ty {
-        T::Char { length } => Q::Char(*length),
-        T::String { length } => Q::String(len(length)),
-        T::Text => Q::Text,
-        T::TinyInteger => Q::TinyInteger,
-        T::SmallInteger => Q::SmallInteger,
-        T::Integer => Q::Integer,
-        T::BigInteger => Q::BigInteger,
-        T::TinyUnsigned => Q::TinyUnsigned,
-        T::SmallUnsigned => Q::SmallUnsigned,
-        T::Unsigned => Q::Unsigned,
-        T::BigUnsigned => Q::BigUnsigned,
-        T::Float => Q::Float,
-        T::Double => Q::Double,
-        T::Decimal { precision } => Q::Decimal(*precision),
-        T::DateTime => Q::DateTime,
-        T::Timestamp => Q::Timestamp,
-        T::TimestampWithTimeZone => Q::TimestampWithTimeZone,
-        T::Time => Q::Time,
-        T::Date => Q::Date,
-        T::Binary { length } => Q::Binary(*length),
-        // As migrations write it: binary data of any length (see codegen).
-        T::VarBinary { length: None } => Q::Blob,
-        T::VarBinary { length } => Q::VarBinary(len(length)),
-        T::Blob => Q::Blob,
-        T::Boolean => Q::Boolean,
-        T::Json => Q::Json,
-        T::JsonBinary => Q::JsonBinary,
-        T::Uuid => Q::Uuid,
-        T::Enum { name, values } => Q::Enum {
-            name: sea_query::Alias::new(name).into_iden(),
-            variants: values
-                .iter()
-                .map(|v| sea_query::Alias::new(v).into_iden())
-                .collect(),
-        },
-        T::Custom { sql } => Q::Custom(sea_query::Alias::new(sql).into_iden()),
-    }
-}
-
-use sea_query::IntoIden;
 
 #[cfg(test)]
 mod name_tests {
