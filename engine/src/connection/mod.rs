@@ -1,5 +1,8 @@
-//! Where the database is: `--database-url`, then `DATABASE_URL` from the environment,
-//! then from the project's `.env`, then the embedded SQLite default.
+//! Connecting to the database. In: where it is (`--database-url`, then `DATABASE_URL`
+//! from the environment, then from the project's `.env`, then the embedded SQLite
+//! default). Out: one connection for the run, opened with the options every command
+//! relies on, or an error that says whether waiting could help (`--wait`). Passwords
+//! never leave here in a message (`redact`).
 
 mod cpu_pin;
 pub mod redact;

@@ -1,3 +1,7 @@
+//! A migration history read back. In: the migrations' sources (on disk or compiled
+//! in). Out: what each migration touches ([`Facts`]), which `history`,
+//! `showmigrations` and the `rollback <table>` planner ([`rollback_plan`]) use.
+//!
 //! Reads migration sources to learn which tables each migration touches, and how:
 //! the Rust code through its syntax tree (`rust_code`), the SQL in its string
 //! literals with the patterns below.

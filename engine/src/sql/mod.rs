@@ -1,6 +1,8 @@
-//! SQL text for one backend, rendered when a migration is generated: the statements
-//! SeaQuery has no builder for (`ALTER COLUMN ... DROP DEFAULT`, enum type rebuilds)
-//! are written into the migration as plain SQL, already quoted for their backend.
+//! SQL words of each backend: quoting, literals, column types, and table names as SQL
+//! text writes them. Codegen uses it for the statements SeaQuery has no builder for
+//! (`ALTER COLUMN ... DROP DEFAULT`, enum type rebuilds), written into the migration as
+//! plain SQL already quoted for their backend; the history scanner and the foreign-key
+//! check read table names out of SQL with [`TABLE_NAME`].
 
 mod types;
 
