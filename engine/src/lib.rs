@@ -4,16 +4,18 @@
 //! migrator. Only those two are compiled into the binary's own crate; the engine is
 //! compiled once, here (see `migrator`).
 
-// The pipeline, in the order a migration travels through it: the schema model and
-// the SQL of each backend it is written in; reading a schema from the entities, the
-// snapshot or a live database; diffing two schemas into operations; writing those as
-// a migration's Rust code; connecting and applying migrations; reading the history of
-// migration files for rollback. `commands` puts the stages together per command.
+// The pipeline's stages, in the order a migration travels through them: `schema` (the
+// model) and `sql` (each backend's words); `read` (a schema from the entities, the
+// snapshot or a live database); `diff` (two schemas into operations); `codegen` (those
+// as a migration's Rust) and `render` (a schema for people); `connection` and `apply`
+// (running migrations); `history` (reading migration files back, for rollback);
+// `project` (the files on disk). `commands` puts the stages together per command.
 pub mod apply;
 pub mod cli;
 pub mod codegen;
 mod commands;
 pub mod connection;
+mod context;
 pub mod diff;
 mod exit_code;
 pub mod history;
@@ -24,6 +26,7 @@ pub mod schema;
 pub mod sql;
 mod ui;
 
+pub use context::Context;
 pub use project::Layout;
 pub use project::sources::CompiledIn;
 pub use read::entities::Entities;
@@ -31,45 +34,6 @@ pub use read::entities::Entities;
 use clap::Parser;
 use sea_orm_migration::MigratorTrait;
 use std::process::ExitCode;
-
-/// What a command needs to know about the project it runs in.
-pub struct Context {
-    pub project: project::Project,
-    pub entities: Entities,
-    pub migrator: apply::migrator::Migrator,
-    pub compiled_in: CompiledIn,
-    pub database_url: Option<String>,
-}
-
-impl Context {
-    pub fn db_url(&self) -> anyhow::Result<connection::DbUrl> {
-        connection::DbUrl::resolve(self.database_url.as_deref(), &self.project.root)
-    }
-
-    /// The migrations' sources: the project's files, or the binary's copy of them.
-    pub fn sources(&self) -> project::sources::Sources {
-        if self.project.on_disk {
-            project::sources::Sources::Disk(self.project.migrations_src())
-        } else {
-            project::sources::Sources::CompiledIn(self.compiled_in)
-        }
-    }
-
-    /// What every migration touches, by name (tables named by entity type read
-    /// through the models).
-    pub fn facts(&self) -> std::io::Result<std::collections::BTreeMap<String, history::Facts>> {
-        history::scan_sources(&self.sources(), &self.entities.tables_by_entity_name())
-    }
-
-    /// The committed snapshot: the project's, or the binary's copy of it.
-    pub fn snapshot(&self) -> anyhow::Result<schema::Schema> {
-        if self.project.on_disk {
-            self.project.read_snapshot()
-        } else {
-            self.compiled_in.snapshot()
-        }
-    }
-}
 
 /// Parses the command line and runs it. `compiled_in` is the binary's copy of the
 /// migrations' sources and the snapshot, for when it runs without the project;

@@ -3,13 +3,14 @@
 
 use crate::apply::executor::Executor;
 use crate::codegen::OnlyOn;
+use crate::context::Context;
 use crate::diff::{Change, Operation};
 use crate::project::{Project, WriteLock};
 use crate::read::database;
 use crate::schema::compare;
 use crate::schema::{Backend, Column, ColumnType, Default, Schema, Table, Unmanaged};
+use crate::ui;
 use crate::ui::sayln;
-use crate::{Context, ui};
 use anyhow::{Result, bail};
 
 /// Whether this project needs a snapshot before it can diff: it has migrations but

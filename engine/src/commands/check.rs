@@ -3,13 +3,14 @@
 use crate::apply::bookkeeping;
 use crate::apply::executor::Executor;
 use crate::cli::{Format, SchemaArgs, SchemaFormat, Source};
+use crate::context::Context;
+use crate::diff;
 use crate::read::database;
 use crate::render::{diagram, sql_script};
 use crate::schema::Schema;
 use crate::schema::compare;
 use crate::sql::Dialect;
 use crate::ui::{say, sayln};
-use crate::{Context, diff};
 use anyhow::Result;
 use console::style;
 use sea_orm::{DatabaseConnection, DbBackend};

@@ -1,9 +1,9 @@
 //! `manage current`: the latest applied migration, and what is pending.
 
-use crate::Context;
 use crate::apply::bookkeeping;
 use crate::apply::executor::Executor;
 use crate::cli::{Format, Status};
+use crate::context::Context;
 use crate::ui::sayln;
 use anyhow::Result;
 use console::style;

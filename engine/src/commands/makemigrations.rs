@@ -3,10 +3,11 @@
 use super::adopt;
 use super::questions::Answers;
 use crate::cli::MakeMigrations;
+use crate::context::Context;
 use crate::project::{Project, WriteLock};
 use crate::schema::Schema;
 use crate::ui::{say, sayln};
-use crate::{Context, codegen, diff, ui};
+use crate::{codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use console::style;

@@ -10,8 +10,8 @@ mod rollback;
 mod showmigrations;
 mod sqlmigrate;
 
-use crate::Context;
 use crate::cli::Command;
+use crate::context::Context;
 use anyhow::Result;
 use std::process::ExitCode;
 

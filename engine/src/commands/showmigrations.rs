@@ -3,8 +3,9 @@
 use crate::apply::bookkeeping;
 use crate::apply::executor::Executor;
 use crate::cli::{Format, Status};
+use crate::context::Context;
+use crate::history;
 use crate::ui::{sayln, when};
-use crate::{Context, history};
 use anyhow::Result;
 use console::style;
 use std::process::ExitCode;

@@ -1,12 +1,12 @@
 //! `manage sqlmigrate`: a migration's SQL for the configured backend, from a
 //! connection that records instead of executing. No database is needed.
 
-use crate::Context;
 use crate::apply::executor;
 use crate::apply::migrator::MigrationState;
 use crate::apply::plan::resolve;
 use crate::apply::recorder::{self, Recording};
 use crate::cli::SqlMigrate;
+use crate::context::Context;
 use crate::ui::{say, sayln};
 use anyhow::{Result, anyhow};
 use sea_orm::DbBackend;
