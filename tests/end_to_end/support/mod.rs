@@ -1,6 +1,5 @@
 //! Shared test support: running the real binary, fresh databases per test, and
 //! scenario projects built once for many migrations.
-#![allow(dead_code)]
 
 pub mod db;
 pub mod scenario;

@@ -5,14 +5,14 @@
 //! MySQL/MariaDB a migration cut part-way is reported, and completes with `--retry`
 //! once its leftovers are undone.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{self, Backend, TestDb, block_on};
+use crate::support::scenario::Scenario;
+use crate::support::server::OwnServer;
 use sea_orm::{ConnectionTrait, Database};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
-use support::db::{self, Backend, TestDb, block_on};
-use support::scenario::Scenario;
-use support::server::OwnServer;
 
 const MIGRATIONS: usize = 12;
 const BATCHES: usize = 6;

@@ -5,13 +5,13 @@
 //! entity, applies it, checks, and rolls it back, while the migration crate's own
 //! `run_cli` keeps working beside it. No file of the app or its crates moves.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{ALL, TestDb};
+use crate::support::{Run, repo_root, target_dir};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::db::{ALL, TestDb};
-use support::{Run, repo_root, target_dir};
 
 /// The crate the README's section adds, with this checkout's engine. Named
 /// `manage-fixture` rather than `manage` only because it shares this repository's

@@ -2,15 +2,15 @@
 //! that a newer release already migrated (rolling deploys), and misconfiguration
 //! that must fail fast with the real reason.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{ALL, TestDb, block_on};
+use crate::support::scenario::Scenario;
+use crate::support::server::Pooler;
+use crate::support::{Run, run};
 use sea_orm::ConnectionTrait;
 use std::fs;
 use std::path::{Path, PathBuf};
-use support::db::{ALL, TestDb, block_on};
-use support::scenario::Scenario;
-use support::server::Pooler;
-use support::{Run, run};
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_manage"))

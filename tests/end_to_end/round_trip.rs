@@ -30,16 +30,15 @@
 //! - add an enum value (PostgreSQL ALTER TYPE; MySQL ENUM); remove it (the rollback,
 //!   which rebuilds the PostgreSQL type); drop an enum's only column, and the type
 
-mod support;
+use crate::support;
 
-#[path = "round_trip/generative.rs"]
 mod generative;
 
+use crate::support::db::{ALL, Backend, TestDb, block_on};
+use crate::support::scenario::Scenario;
 use manage::compare::differences;
 use manage::schema::{ColumnType, Schema};
 use sea_orm::{ConnectionTrait, DbBackend};
-use support::db::{ALL, Backend, TestDb, block_on};
-use support::scenario::Scenario;
 
 /// One migration of the history: a model edit, named for the changes it makes.
 struct Step {

@@ -2,13 +2,13 @@
 //! writes (or, on bad input, does not write). Uses a temporary project with no
 //! migrations, so the binary's example models are all new to it.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{ALL, TestDb};
+use crate::support::{Run, run};
 use sea_orm_migration::MigratorTrait;
 use std::fs;
 use std::path::{Path, PathBuf};
-use support::db::{ALL, TestDb};
-use support::{Run, run};
 
 const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
     pub struct Migrator;\n\n\
@@ -244,7 +244,7 @@ fn makemigrations_empty_writes_a_registered_skeleton() {
 }
 
 fn pty(dir: &Path, expect: &str, send: &str, args: &[&str]) -> Run {
-    let script = support::repo_root().join("tests/support/drive_tty.py");
+    let script = support::repo_root().join("tests/end_to_end/support/drive_tty.py");
     let mut cmd = std::process::Command::new("python3");
     cmd.arg(script)
         .arg(dir)
@@ -516,7 +516,7 @@ fn migrate_sh_applies_and_waits_a_bounded_time() {
 fn makemigration_sh_prompts_for_the_message() {
     let dir = project_with_scripts();
     let script = dir.path().join("makemigration.sh");
-    let drive = support::repo_root().join("tests/support/drive_tty.py");
+    let drive = support::repo_root().join("tests/end_to_end/support/drive_tty.py");
     let out = std::process::Command::new("python3")
         .arg(drive)
         .arg(dir.path())
@@ -812,7 +812,7 @@ fn makemigration_sh_answers_a_rename_in_a_terminal_and_ctrl_c_writes_nothing() {
     .unwrap();
     let drive = |pairs: &[&str]| {
         let out = std::process::Command::new("python3")
-            .arg(support::repo_root().join("tests/support/drive_tty.py"))
+            .arg(support::repo_root().join("tests/end_to_end/support/drive_tty.py"))
             .arg(dir.path())
             .args(pairs)
             .arg("--")
