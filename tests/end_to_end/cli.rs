@@ -4,21 +4,11 @@
 
 use crate::support;
 
-use crate::support::db::{ALL, TestDb};
-use crate::support::{Run, run};
+use crate::support::db::{ALL, TestDb, execute};
+use crate::support::{EMPTY_MIGRATOR, Run, bin, run, run_at};
 use sea_orm_migration::MigratorTrait;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
-    pub struct Migrator;\n\n\
-    #[async_trait::async_trait]\n\
-    impl MigratorTrait for Migrator {\n    \
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_manage"))
-}
+use std::path::Path;
 
 /// A project directory with no migrations yet.
 fn empty_project() -> tempfile::TempDir {
@@ -758,20 +748,12 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
         at(&["check"]).ok();
 
         // A row for a migration this code does not have (another branch applied it).
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            use sea_orm::ConnectionTrait;
-            let conn = sea_orm::Database::connect(url).await.unwrap();
-            conn.execute_unprepared(
+        execute(
+            url,
+            &[
                 "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20990101_000000_from_elsewhere', 0)",
-            )
-            .await
-            .unwrap();
-            conn.close().await.unwrap();
-        });
+            ],
+        );
         let out = at(&["check"]).expect(1);
         assert!(
             out.stdout
@@ -792,9 +774,7 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
 
 /// Runs `manage` in `dir` against `url`.
 fn at(dir: &Path, url: &str, args: &[&str]) -> Run {
-    let mut full = vec!["--database-url", url];
-    full.extend_from_slice(args);
-    manage(dir, &full)
+    run_at(&bin(), dir, url, args)
 }
 
 #[test]
@@ -974,11 +954,7 @@ fn bookkeeping_made_by_an_earlier_release_is_brought_up_to_date() {
             })
         };
         use sea_orm::ConnectionTrait;
-        support::db::block_on(async {
-            let conn = sea_orm::Database::connect(url).await.unwrap();
-            conn.execute_unprepared(OLD_BOOKKEEPING).await.unwrap();
-            conn.close().await.unwrap();
-        });
+        execute(url, &[OLD_BOOKKEEPING]);
         assert!(!sent_column());
 
         // The script --sql prints adds the column once, before the first step needs it.
@@ -1086,12 +1062,7 @@ fn migrate_sh_waits_for_a_database_that_starts_late() {
         return;
     };
     let admin = server.url.clone();
-    support::db::block_on(async {
-        use sea_orm::ConnectionTrait;
-        let db = sea_orm::Database::connect(&admin).await.unwrap();
-        db.execute_unprepared("CREATE DATABASE late").await.unwrap();
-        db.close().await.unwrap();
-    });
+    execute(&admin, &["CREATE DATABASE late"]);
     let url = format!("{}/late", admin.rsplit_once('/').unwrap().0);
     server.kill();
 

@@ -149,13 +149,8 @@ fn follow_the_advice(s: &Scenario, url: &str, n: usize, undo: bool, advice: &str
             ),
         ]
     };
-    block_on(async {
-        let db = Database::connect(url).await.unwrap();
-        for sql in by_hand {
-            db.execute_unprepared(&sql).await.unwrap();
-        }
-        db.close().await.unwrap();
-    });
+    let by_hand: Vec<&str> = by_hand.iter().map(String::as_str).collect();
+    db::execute(url, &by_hand);
     // The command as printed, e.g. `manage migrate m20260101_000003_crash_3 --fake`.
     let pattern = if undo {
         regex::Regex::new(r"`manage (migrate --retry)`").unwrap()

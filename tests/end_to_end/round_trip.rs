@@ -34,7 +34,7 @@ use crate::support;
 
 mod generative;
 
-use crate::support::db::{ALL, Backend, TestDb, block_on};
+use crate::support::db::{ALL, Backend, TestDb, block_on, execute};
 use crate::support::scenario::Scenario;
 use manage::compare::differences;
 use manage::schema::{ColumnType, Schema};
@@ -630,7 +630,6 @@ fn db_backend(b: Backend) -> DbBackend {
 
 /// Generates every step's migration, checking makemigrations' own contract on the way.
 fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
-    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
     let mut names = Vec::new();
     let mut snapshots = Vec::new();
     for (i, step) in steps().iter().enumerate() {
@@ -645,10 +644,8 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
         args.extend_from_slice(step.answers);
         args.push("--no-input");
         let out = s.manage(&args).ok();
-        let name = created
-            .captures(&out.stdout)
-            .unwrap_or_else(|| panic!("no file reported in:\n{}", out.stdout))[1]
-            .to_string();
+        let name = support::created_migration(&out.stdout)
+            .unwrap_or_else(|| panic!("no file reported in:\n{}", out.stdout));
         let again = s.manage(&["makemigrations", "--check"]).ok();
         assert!(again.stdout.contains("No changes detected"));
         names.push(name);
@@ -717,8 +714,8 @@ fn add_failing_migration(s: &Scenario) -> String {
             "fails half-way on demand",
         ])
         .ok();
-    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
-    let name = created.captures(&out.stdout).unwrap()[1].to_string();
+    let name = support::created_migration(&out.stdout)
+        .unwrap_or_else(|| panic!("no file reported in:\n{}", out.stdout));
     // Not filled in yet: applying it fails, naming the file, and records nothing.
     s.build();
     let db = TestDb::create(Backend::Sqlite, "unwritten").unwrap();
@@ -761,16 +758,6 @@ const SEED: &[&str] = &[
     "INSERT INTO attendees (event_id, user_id, registered_at) VALUES \
      (1, 1, '2026-01-02 09:00:00'), (1, 2, '2026-01-02 09:00:00')",
 ];
-
-fn seed(url: &str) {
-    block_on(async {
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        for sql in SEED {
-            db.execute_unprepared(sql).await.unwrap();
-        }
-        db.close().await.unwrap();
-    })
-}
 
 /// The seeded rows as they read back: emails by id, event titles, attendee pairs.
 fn seeded_rows(url: &str) -> Vec<String> {
@@ -899,7 +886,7 @@ fn round_trip_on_every_backend() {
             manage(&["migrate", name]).ok();
             assert_schema(&s, url, backend, &snapshots[i], &format!("after {name}"));
             if i == 0 {
-                seed(url);
+                execute(url, SEED);
             }
             rows_kept(&format!("after {name}"));
             if i > 0 {
@@ -1509,15 +1496,10 @@ fn entities_in_a_postgres_schema_round_trip() {
         "shop.customer"
     );
     // The database's own objects in the schema are seen, and recorded on request.
-    support::db::block_on(async {
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &db,
-            "CREATE INDEX big_orders ON shop.\"order\" (total) WHERE total > 1000",
-        )
-        .await
-        .unwrap();
-    });
+    execute(
+        url,
+        &["CREATE INDEX big_orders ON shop.\"order\" (total) WHERE total > 1000"],
+    );
     let out = pg(&["check"]).expect(1);
     assert!(
         out.stdout
@@ -1637,15 +1619,10 @@ fn a_migration_adopted_in_one_backends_terms_runs_there_only() {
     pg(&["makemigrations", "-m", "init"]).ok();
     s.build();
     pg(&["migrate"]).ok();
-    support::db::block_on(async {
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &db,
-            "CREATE TABLE legacy (id integer PRIMARY KEY, addr inet)",
-        )
-        .await
-        .unwrap();
-    });
+    execute(
+        url,
+        &["CREATE TABLE legacy (id integer PRIMARY KEY, addr inet)"],
+    );
     std::fs::remove_dir_all(s.path("migrations/schema")).unwrap();
     let out = pg(&["makemigrations", "--adopt", "-m", "adopted"]).ok();
     assert!(

@@ -301,17 +301,13 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
             support::db::Backend::Postgres => "DROP TRIGGER fruit_touch ON fruit",
             _ => "DROP TRIGGER fruit_touch",
         };
-        support::db::block_on(async {
-            let db = sea_orm::Database::connect(url).await.unwrap();
-            for sql in [
+        support::db::execute(
+            url,
+            &[
                 drop_trigger,
                 "CREATE VIEW cake_names AS SELECT name FROM cake",
-            ] {
-                sea_orm::ConnectionTrait::execute_unprepared(&db, sql)
-                    .await
-                    .unwrap();
-            }
-        });
+            ],
+        );
         let out = manage(&["check"]).expect(1);
         assert!(
             out.stdout.contains(

@@ -666,7 +666,6 @@ fn shared(
 fn run(label: &str, changes: &[Change]) {
     let s = Scenario::new(label);
     let _ = std::fs::remove_dir_all(s.path("migrations/schema"));
-    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
     let mut world = World::default();
     // Per migration: its name, the snapshot after it, the world after it, the tables
     // it created (by id).
@@ -682,7 +681,7 @@ fn run(label: &str, changes: &[Change]) {
         let mut args = vec!["makemigrations", "-m", message.as_str(), "--no-input"];
         args.extend(answers.iter().map(String::as_str));
         let out = s.manage(&args).ok();
-        let Some(name) = created.captures(&out.stdout).map(|c| c[1].to_string()) else {
+        let Some(name) = crate::support::created_migration(&out.stdout) else {
             panic!("{change:?} wrote no migration:\n{}", out.stdout);
         };
         let again = s.manage(&["makemigrations", "--check"]).ok();

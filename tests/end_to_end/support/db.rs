@@ -61,6 +61,19 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// Runs `statements` on the database at `url`, in order; panics at the first error.
+pub fn execute(url: &str, statements: &[&str]) {
+    block_on(async {
+        let db = Database::connect(url).await.unwrap();
+        for sql in statements {
+            db.execute_unprepared(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        db.close().await.unwrap();
+    })
+}
+
 impl TestDb {
     /// A fresh database, or None (after saying so loudly) when the server is not there.
     pub fn create(backend: Backend, label: &str) -> Option<TestDb> {
