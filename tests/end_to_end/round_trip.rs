@@ -3,7 +3,9 @@
 //! the models'; rollback gives back the previous schema; migrate again is clean.
 //!
 //! Every edit's migration is generated first, then the scenario binary is built once
-//! and replays the whole history on each backend.
+//! and replays the whole history on each backend. Each part is a
+//! [`stage`](crate::support::stage), so a failure's first line names the step and the
+//! backend it happened on.
 //!
 //! The history covers these changes (each checked after up, after down, and after up
 //! again, with seeded rows read back each time):
@@ -36,6 +38,7 @@ mod generative;
 
 use crate::support::db::{ALL, Backend, TestDb, block_on, execute};
 use crate::support::scenario::Scenario;
+use crate::support::stage::stage;
 use manage::compare::differences;
 use manage::schema::{ColumnType, Schema};
 use sea_orm::{ConnectionTrait, DbBackend};
@@ -628,11 +631,23 @@ fn db_backend(b: Backend) -> DbBackend {
     }
 }
 
+/// Step `i` of the history as a failure names it: `round trip step 3 of 30 `add ...``.
+fn step_title(i: usize) -> String {
+    let steps = steps();
+    format!(
+        "round trip step {} of {} `{}`",
+        i + 1,
+        steps.len(),
+        steps[i].message.lines().next().unwrap_or_default()
+    )
+}
+
 /// Generates every step's migration, checking makemigrations' own contract on the way.
 fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
     let mut names = Vec::new();
     let mut snapshots = Vec::new();
     for (i, step) in steps().iter().enumerate() {
+        let _stage = stage(format!("{} (generating its migration)", step_title(i)));
         (step.edit)(s);
         s.build();
         s.manage(&["makemigrations", "--check"]).expect(1);
@@ -797,6 +812,7 @@ const SEEDED: &[&str] = &["a@example.com", "b@example.com", "Launch", "1,1", "1,
 fn round_trip_on_every_backend() {
     let s = Scenario::new("round-trip");
     let (names, snapshots) = generate(&s);
+    let mut doing = stage("round trip: the generated files");
 
     // The repository's initial migration is exactly what the tool generates.
     let repo_initial = std::fs::read_dir(support::repo_root().join("migrations/src"))
@@ -844,13 +860,18 @@ fn round_trip_on_every_backend() {
         "{last}"
     );
 
+    doing.set("round trip: the hand-written migration");
     let failing = add_failing_migration(&s);
     let all = names.len() + 1;
 
     // One build serves every backend: it compiles every generated migration.
+    doing.set("round trip: building the scenario with every migration");
     s.build();
     let mut ran = 0;
     for backend in ALL {
+        doing.set(format!(
+            "round trip on {backend}: ten `migrate` processes at once"
+        ));
         let Some(db) = TestDb::create(backend, "roundtrip") else {
             continue;
         };
@@ -883,6 +904,7 @@ fn round_trip_on_every_backend() {
             );
         };
         for (i, name) in names.iter().enumerate() {
+            doing.set(format!("{} on {backend}", step_title(i)));
             manage(&["migrate", name]).ok();
             assert_schema(&s, url, backend, &snapshots[i], &format!("after {name}"));
             if i == 0 {
@@ -900,6 +922,9 @@ fn round_trip_on_every_backend() {
                 rows_kept(&when);
             }
         }
+        doing.set(format!(
+            "round trip on {backend}: adopting the migrated database, its snapshot set aside"
+        ));
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
@@ -936,6 +961,7 @@ fn round_trip_on_every_backend() {
             adopted.stderr
         );
 
+        doing.set(format!("round trip on {backend}: `rollback tags --all`"));
         // rollback <table>: the migration that created tags (with measurements) and
         // every later one touching either goes; unrelated later ones stay applied.
         let plan = manage(&["rollback", "tags", "--all", "--yes", "--format", "json"]).ok();
@@ -1003,6 +1029,9 @@ fn round_trip_on_every_backend() {
             out.stdout,
             out.stderr
         );
+        doing.set(format!(
+            "round trip on {backend}: migrations applied again after later ones"
+        ));
         // Applied again now, after later migrations that stayed: out of order. What
         // was applied last is listed first and undone first (applied_at has whole
         // seconds, so a second passes first).
@@ -1019,6 +1048,9 @@ fn round_trip_on_every_backend() {
             "{}",
             backend.name()
         );
+        doing.set(format!(
+            "round trip on {backend}: `migrate TARGET` backwards"
+        ));
         // migrate TARGET moves backwards too, by a unique part of the name.
         let back_to = &names[20];
         let part = &back_to[back_to.len() - 24..];
@@ -1040,6 +1072,7 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
+        doing.set(format!("round trip on {backend}: `migrate --atomic`"));
         // --atomic: the last two generated migrations and the failing one in one
         // transaction; the failure takes all three back.
         let run_with = |vars: &[&str], args: &[&str]| {
@@ -1099,6 +1132,9 @@ fn round_trip_on_every_backend() {
             manage(&["check"]).ok();
         }
 
+        doing.set(format!(
+            "round trip on {backend}: a migration that fails, panics, or fails half-way"
+        ));
         // Outside a transaction, a migration whose first statement fails leaves no
         // started marker: it says nothing of it ran, and the next run does not claim
         // otherwise.
@@ -1182,6 +1218,9 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
+        doing.set(format!(
+            "round trip on {backend}: reverting everything, and migrating again"
+        ));
         let steps = all.to_string();
         manage(&["rollback", "--steps", &steps, "--yes"]).ok();
         assert_schema(
@@ -1206,6 +1245,7 @@ fn round_trip_on_every_backend() {
         );
         ran += 1;
     }
+    drop(doing);
     assert!(ran >= 1, "no backend ran");
 }
 
@@ -1328,6 +1368,7 @@ fn entities_in_any_module_layout_round_trip() {
     assert_eq!(tables, ["customer", "note", "purchase", "tag"]);
     s.build();
     for backend in ALL {
+        let _stage = stage(format!("module layouts on {backend}"));
         let Some(t) = TestDb::create(backend, "layout") else {
             continue;
         };

@@ -41,6 +41,17 @@ impl Backend {
     }
 }
 
+/// The backend's name as people write it, for messages.
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::MySql => "MySQL",
+        })
+    }
+}
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub backend: Backend,

@@ -4,6 +4,7 @@
 pub mod db;
 pub mod scenario;
 pub mod server;
+pub mod stage;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
