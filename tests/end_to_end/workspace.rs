@@ -5,13 +5,13 @@
 //! entity, applies it, checks, and rolls it back, while the migration crate's own
 //! `run_cli` keeps working beside it. No file of the app or its crates moves.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{ALL, TestDb};
+use crate::support::{Run, repo_root, target_dir};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::db::{ALL, TestDb};
-use support::{Run, repo_root, target_dir};
 
 /// The crate the README's section adds, with this checkout's engine. Named
 /// `manage-fixture` rather than `manage` only because it shares this repository's
@@ -301,17 +301,13 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
             support::db::Backend::Postgres => "DROP TRIGGER fruit_touch ON fruit",
             _ => "DROP TRIGGER fruit_touch",
         };
-        support::db::block_on(async {
-            let db = sea_orm::Database::connect(url).await.unwrap();
-            for sql in [
+        support::db::execute(
+            url,
+            &[
                 drop_trigger,
                 "CREATE VIEW cake_names AS SELECT name FROM cake",
-            ] {
-                sea_orm::ConnectionTrait::execute_unprepared(&db, sql)
-                    .await
-                    .unwrap();
-            }
-        });
+            ],
+        );
         let out = manage(&["check"]).expect(1);
         assert!(
             out.stdout.contains(

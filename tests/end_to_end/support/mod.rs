@@ -1,16 +1,34 @@
 //! Shared test support: running the real binary, fresh databases per test, and
 //! scenario projects built once for many migrations.
-#![allow(dead_code)]
 
 pub mod db;
 pub mod scenario;
 pub mod server;
+pub mod stage;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// This repository's own `manage` binary, as cargo built it for the tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_manage"))
+}
+
+/// The `lib.rs` of a migrations crate with no migrations yet.
+pub const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
+    pub struct Migrator;\n\n\
+    #[async_trait::async_trait]\n\
+    impl MigratorTrait for Migrator {\n    \
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
+
+/// The migration `makemigrations` reported writing (`m20260101_120000_add_x`), if any.
+pub fn created_migration(stdout: &str) -> Option<String> {
+    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
+    Some(created.captures(stdout)?[1].to_string())
 }
 
 pub fn target_dir() -> PathBuf {
@@ -46,6 +64,7 @@ impl Run {
         self
     }
 
+    #[track_caller]
     pub fn ok(self) -> Run {
         self.expect(0)
     }
@@ -61,6 +80,13 @@ pub fn run(bin: &Path, dir: &Path, args: &[&str]) -> Run {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
     Run::from_output(out)
+}
+
+/// `bin --database-url URL ARGS..` in `dir`.
+pub fn run_at(bin: &Path, dir: &Path, url: &str, args: &[&str]) -> Run {
+    let mut full = vec!["--database-url", url];
+    full.extend_from_slice(args);
+    run(bin, dir, &full)
 }
 
 /// Starts `n` copies of `bin args` in `dir` at once, as replicas of a service do at

@@ -19,6 +19,7 @@
 use super::{assert_schema, block_on};
 use crate::support::db::{ALL, TestDb};
 use crate::support::scenario::Scenario;
+use crate::support::stage::stage;
 use manage::schema::Schema;
 use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
@@ -666,12 +667,13 @@ fn shared(
 fn run(label: &str, changes: &[Change]) {
     let s = Scenario::new(label);
     let _ = std::fs::remove_dir_all(s.path("migrations/schema"));
-    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
     let mut world = World::default();
     // Per migration: its name, the snapshot after it, the world after it, the tables
-    // it created (by id).
-    let mut steps: Vec<(String, Schema, World, Vec<usize>)> = Vec::new();
+    // it created (by id), the change as a failure names it.
+    let mut steps: Vec<(String, Schema, World, Vec<usize>, String)> = Vec::new();
     for (i, change) in changes.iter().enumerate() {
+        let what = format!("generative run {label}, change {i} {change:?}");
+        let _stage = stage(format!("{what} (generating its migration)"));
         let before = world.clone();
         let Some(answers) = change.apply(&mut world) else {
             continue;
@@ -682,7 +684,7 @@ fn run(label: &str, changes: &[Change]) {
         let mut args = vec!["makemigrations", "-m", message.as_str(), "--no-input"];
         args.extend(answers.iter().map(String::as_str));
         let out = s.manage(&args).ok();
-        let Some(name) = created.captures(&out.stdout).map(|c| c[1].to_string()) else {
+        let Some(name) = crate::support::created_migration(&out.stdout) else {
             panic!("{change:?} wrote no migration:\n{}", out.stdout);
         };
         let again = s.manage(&["makemigrations", "--check"]).ok();
@@ -694,18 +696,21 @@ fn run(label: &str, changes: &[Change]) {
             .map(|t| t.id)
             .collect();
         let snapshot = manage::read::snapshot::read_snapshot(&s.path("migrations/schema")).unwrap();
-        steps.push((name, snapshot, world.clone(), new));
+        steps.push((name, snapshot, world.clone(), new, what));
     }
+    let mut doing = stage(format!("generative run {label}: building the scenario"));
     s.build();
 
     for backend in ALL {
+        doing.set(format!("generative run {label} on {backend}"));
         let Some(db) = TestDb::create(backend, label) else {
             continue;
         };
         let url = db.url.as_str();
         let manage = |args: &[&str]| s.manage_at(url, args);
         let empty = (Schema::default(), World::default());
-        for (i, (name, snapshot, world, new)) in steps.iter().enumerate() {
+        for (i, (name, snapshot, world, new, what)) in steps.iter().enumerate() {
+            doing.set(format!("{what} on {backend}"));
             let (before_schema, before_world) = match i {
                 0 => (&empty.0, &empty.1),
                 _ => (&steps[i - 1].1, &steps[i - 1].2),
@@ -749,6 +754,9 @@ fn run(label: &str, changes: &[Change]) {
             );
             apply("after re-applying");
         }
+        doing.set(format!(
+            "generative run {label} on {backend}: `check` at the end"
+        ));
         manage(&["check"]).ok();
     }
 }

@@ -3,7 +3,9 @@
 //! the models'; rollback gives back the previous schema; migrate again is clean.
 //!
 //! Every edit's migration is generated first, then the scenario binary is built once
-//! and replays the whole history on each backend.
+//! and replays the whole history on each backend. Each part is a
+//! [`stage`](crate::support::stage), so a failure's first line names the step and the
+//! backend it happened on.
 //!
 //! The history covers these changes (each checked after up, after down, and after up
 //! again, with seeded rows read back each time):
@@ -30,16 +32,16 @@
 //! - add an enum value (PostgreSQL ALTER TYPE; MySQL ENUM); remove it (the rollback,
 //!   which rebuilds the PostgreSQL type); drop an enum's only column, and the type
 
-mod support;
+use crate::support;
 
-#[path = "round_trip/generative.rs"]
 mod generative;
 
+use crate::support::db::{ALL, Backend, TestDb, block_on, execute};
+use crate::support::scenario::Scenario;
+use crate::support::stage::stage;
 use manage::schema::compare::differences;
 use manage::schema::{ColumnType, Schema};
 use sea_orm::{ConnectionTrait, DbBackend};
-use support::db::{ALL, Backend, TestDb, block_on};
-use support::scenario::Scenario;
 
 /// One migration of the history: a model edit, named for the changes it makes.
 struct Step {
@@ -629,12 +631,23 @@ fn db_backend(b: Backend) -> DbBackend {
     }
 }
 
+/// Step `i` of the history as a failure names it: `round trip step 3 of 30 `add ...``.
+fn step_title(i: usize) -> String {
+    let steps = steps();
+    format!(
+        "round trip step {} of {} `{}`",
+        i + 1,
+        steps.len(),
+        steps[i].message.lines().next().unwrap_or_default()
+    )
+}
+
 /// Generates every step's migration, checking makemigrations' own contract on the way.
 fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
-    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
     let mut names = Vec::new();
     let mut snapshots = Vec::new();
     for (i, step) in steps().iter().enumerate() {
+        let _stage = stage(format!("{} (generating its migration)", step_title(i)));
         (step.edit)(s);
         s.build();
         s.manage(&["makemigrations", "--check"]).expect(1);
@@ -646,10 +659,8 @@ fn generate(s: &Scenario) -> (Vec<String>, Vec<Schema>) {
         args.extend_from_slice(step.answers);
         args.push("--no-input");
         let out = s.manage(&args).ok();
-        let name = created
-            .captures(&out.stdout)
-            .unwrap_or_else(|| panic!("no file reported in:\n{}", out.stdout))[1]
-            .to_string();
+        let name = support::created_migration(&out.stdout)
+            .unwrap_or_else(|| panic!("no file reported in:\n{}", out.stdout));
         let again = s.manage(&["makemigrations", "--check"]).ok();
         assert!(again.stdout.contains("No changes detected"));
         names.push(name);
@@ -719,8 +730,8 @@ fn add_failing_migration(s: &Scenario) -> String {
             "fails half-way on demand",
         ])
         .ok();
-    let created = regex::Regex::new(r"Created migrations/src/(m\d{8}_\d{6}_\w+)\.rs").unwrap();
-    let name = created.captures(&out.stdout).unwrap()[1].to_string();
+    let name = support::created_migration(&out.stdout)
+        .unwrap_or_else(|| panic!("no file reported in:\n{}", out.stdout));
     // Not filled in yet: applying it fails, naming the file, and records nothing.
     s.build();
     let db = TestDb::create(Backend::Sqlite, "unwritten").unwrap();
@@ -764,16 +775,6 @@ const SEED: &[&str] = &[
      (1, 1, '2026-01-02 09:00:00'), (1, 2, '2026-01-02 09:00:00')",
 ];
 
-fn seed(url: &str) {
-    block_on(async {
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        for sql in SEED {
-            db.execute_unprepared(sql).await.unwrap();
-        }
-        db.close().await.unwrap();
-    })
-}
-
 /// The seeded rows as they read back: emails by id, event titles, attendee pairs.
 fn seeded_rows(url: &str) -> Vec<String> {
     block_on(async {
@@ -812,6 +813,7 @@ const SEEDED: &[&str] = &["a@example.com", "b@example.com", "Launch", "1,1", "1,
 fn round_trip_on_every_backend() {
     let s = Scenario::new("round-trip");
     let (names, snapshots) = generate(&s);
+    let mut doing = stage("round trip: the generated files");
 
     // The repository's initial migration is exactly what the tool generates.
     let repo_initial = std::fs::read_dir(support::repo_root().join("migrations/src"))
@@ -859,13 +861,18 @@ fn round_trip_on_every_backend() {
         "{last}"
     );
 
+    doing.set("round trip: the hand-written migration");
     let failing = add_failing_migration(&s);
     let all = names.len() + 1;
 
     // One build serves every backend: it compiles every generated migration.
+    doing.set("round trip: building the scenario with every migration");
     s.build();
     let mut ran = 0;
     for backend in ALL {
+        doing.set(format!(
+            "round trip on {backend}: ten `migrate` processes at once"
+        ));
         let Some(db) = TestDb::create(backend, "roundtrip") else {
             continue;
         };
@@ -898,10 +905,11 @@ fn round_trip_on_every_backend() {
             );
         };
         for (i, name) in names.iter().enumerate() {
+            doing.set(format!("{} on {backend}", step_title(i)));
             manage(&["migrate", name]).ok();
             assert_schema(&s, url, backend, &snapshots[i], &format!("after {name}"));
             if i == 0 {
-                seed(url);
+                execute(url, SEED);
             }
             rows_kept(&format!("after {name}"));
             if i > 0 {
@@ -915,6 +923,9 @@ fn round_trip_on_every_backend() {
                 rows_kept(&when);
             }
         }
+        doing.set(format!(
+            "round trip on {backend}: adopting the migrated database, its snapshot set aside"
+        ));
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
@@ -951,6 +962,7 @@ fn round_trip_on_every_backend() {
             adopted.stderr
         );
 
+        doing.set(format!("round trip on {backend}: `rollback tags --all`"));
         // rollback <table>: the migration that created tags (with measurements) and
         // every later one touching either goes; unrelated later ones stay applied.
         let plan = manage(&["rollback", "tags", "--all", "--yes", "--format", "json"]).ok();
@@ -1018,6 +1030,9 @@ fn round_trip_on_every_backend() {
             out.stdout,
             out.stderr
         );
+        doing.set(format!(
+            "round trip on {backend}: migrations applied again after later ones"
+        ));
         // Applied again now, after later migrations that stayed: out of order. What
         // was applied last is listed first and undone first (applied_at has whole
         // seconds, so a second passes first).
@@ -1034,6 +1049,9 @@ fn round_trip_on_every_backend() {
             "{}",
             backend.name()
         );
+        doing.set(format!(
+            "round trip on {backend}: `migrate TARGET` backwards"
+        ));
         // migrate TARGET moves backwards too, by a unique part of the name.
         let back_to = &names[20];
         let part = &back_to[back_to.len() - 24..];
@@ -1055,6 +1073,7 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
+        doing.set(format!("round trip on {backend}: `migrate --atomic`"));
         // --atomic: the last two generated migrations and the failing one in one
         // transaction; the failure takes all three back.
         let run_with = |vars: &[&str], args: &[&str]| {
@@ -1114,6 +1133,9 @@ fn round_trip_on_every_backend() {
             manage(&["check"]).ok();
         }
 
+        doing.set(format!(
+            "round trip on {backend}: a migration that fails, panics, or fails half-way"
+        ));
         // Outside a transaction, a migration whose first statement fails leaves no
         // started marker: it says nothing of it ran, and the next run does not claim
         // otherwise.
@@ -1197,6 +1219,9 @@ fn round_trip_on_every_backend() {
         manage(&["migrate"]).ok();
         manage(&["check"]).ok();
 
+        doing.set(format!(
+            "round trip on {backend}: reverting everything, and migrating again"
+        ));
         let steps = all.to_string();
         manage(&["rollback", "--steps", &steps, "--yes"]).ok();
         assert_schema(
@@ -1221,6 +1246,7 @@ fn round_trip_on_every_backend() {
         );
         ran += 1;
     }
+    drop(doing);
     assert!(ran >= 1, "no backend ran");
 }
 
@@ -1343,6 +1369,7 @@ fn entities_in_any_module_layout_round_trip() {
     assert_eq!(tables, ["customer", "note", "purchase", "tag"]);
     s.build();
     for backend in ALL {
+        let _stage = stage(format!("module layouts on {backend}"));
         let Some(t) = TestDb::create(backend, "layout") else {
             continue;
         };
@@ -1511,15 +1538,10 @@ fn entities_in_a_postgres_schema_round_trip() {
         "shop.customer"
     );
     // The database's own objects in the schema are seen, and recorded on request.
-    support::db::block_on(async {
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &db,
-            "CREATE INDEX big_orders ON shop.\"order\" (total) WHERE total > 1000",
-        )
-        .await
-        .unwrap();
-    });
+    execute(
+        url,
+        &["CREATE INDEX big_orders ON shop.\"order\" (total) WHERE total > 1000"],
+    );
     let out = pg(&["check"]).expect(1);
     assert!(
         out.stdout
@@ -1639,15 +1661,10 @@ fn a_migration_adopted_in_one_backends_terms_runs_there_only() {
     pg(&["makemigrations", "-m", "init"]).ok();
     s.build();
     pg(&["migrate"]).ok();
-    support::db::block_on(async {
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &db,
-            "CREATE TABLE legacy (id integer PRIMARY KEY, addr inet)",
-        )
-        .await
-        .unwrap();
-    });
+    execute(
+        url,
+        &["CREATE TABLE legacy (id integer PRIMARY KEY, addr inet)"],
+    );
     std::fs::remove_dir_all(s.path("migrations/schema")).unwrap();
     let out = pg(&["makemigrations", "--adopt", "-m", "adopted"]).ok();
     assert!(

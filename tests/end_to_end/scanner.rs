@@ -6,7 +6,7 @@
 //!   // expect-renames: posts->articles
 //!   // expect-opaque
 
-mod support;
+use crate::support;
 
 use manage::history::{Facts, scan};
 use std::collections::{BTreeMap, BTreeSet};

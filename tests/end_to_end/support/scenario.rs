@@ -4,7 +4,7 @@
 //! with the scenario's models and migrations) and it shares this repository's target
 //! directory, so only the scenario's own crates are compiled.
 
-use super::{Run, repo_root, run, target_dir};
+use super::{EMPTY_MIGRATOR, Run, repo_root, run, run_at, target_dir};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,12 +18,6 @@ pub struct Scenario {
     pub dir: PathBuf,
     pub bin: PathBuf,
 }
-
-const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
-    pub struct Migrator;\n\n\
-    #[async_trait::async_trait]\n\
-    impl MigratorTrait for Migrator {\n    \
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
 
 impl Scenario {
     /// A project with the repository's example models and no migrations.
@@ -163,9 +157,7 @@ impl Scenario {
 
     /// `manage --database-url URL ARGS..`.
     pub fn manage_at(&self, url: &str, args: &[&str]) -> Run {
-        let mut full = vec!["--database-url", url];
-        full.extend_from_slice(args);
-        self.manage(&full)
+        run_at(&self.bin, &self.dir, url, args)
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

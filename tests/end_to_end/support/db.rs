@@ -41,6 +41,17 @@ impl Backend {
     }
 }
 
+/// The backend's name as people write it, for messages.
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::MySql => "MySQL",
+        })
+    }
+}
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub backend: Backend,
@@ -59,6 +70,19 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .build()
         .unwrap()
         .block_on(f)
+}
+
+/// Runs `statements` on the database at `url`, in order; panics at the first error.
+pub fn execute(url: &str, statements: &[&str]) {
+    block_on(async {
+        let db = Database::connect(url).await.unwrap();
+        for sql in statements {
+            db.execute_unprepared(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        db.close().await.unwrap();
+    })
 }
 
 impl TestDb {

@@ -2,34 +2,15 @@
 //! that a newer release already migrated (rolling deploys), and misconfiguration
 //! that must fail fast with the real reason.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{ALL, TestDb, block_on, execute};
+use crate::support::scenario::Scenario;
+use crate::support::server::Pooler;
+use crate::support::{bin, run, run_at};
 use sea_orm::ConnectionTrait;
 use std::fs;
-use std::path::{Path, PathBuf};
-use support::db::{ALL, TestDb, block_on};
-use support::scenario::Scenario;
-use support::server::Pooler;
-use support::{Run, run};
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_manage"))
-}
-
-/// Runs `bin` in `dir` against `url`.
-fn at(bin: &Path, dir: &Path, url: &str, args: &[&str]) -> Run {
-    let mut full = vec!["--database-url", url];
-    full.extend_from_slice(args);
-    run(bin, dir, &full)
-}
-
-fn execute(url: &str, sql: &str) {
-    block_on(async {
-        let conn = sea_orm::Database::connect(url).await.unwrap();
-        conn.execute_unprepared(sql).await.unwrap();
-        conn.close().await.unwrap();
-    });
-}
+use std::path::PathBuf;
 
 const FUTURE: &str = "m20991231_000000_from_a_newer_release";
 
@@ -41,14 +22,14 @@ fn a_database_ahead_of_the_binary_is_a_warning_and_never_reverted() {
             continue;
         };
         let url = db.url.as_str();
-        let manage = |args: &[&str]| at(&bin(), &repo, url, args);
+        let manage = |args: &[&str]| run_at(&bin(), &repo, url, args);
         manage(&["migrate"]).ok();
         // A newer release migrated the database; this (older) replica starts.
         execute(
             url,
-            &format!(
+            &[&format!(
                 "INSERT INTO seaql_migrations (version, applied_at) VALUES ('{FUTURE}', 4102444800)"
-            ),
+            )],
         );
         for args in [
             &["migrate"][..],
@@ -224,7 +205,7 @@ fn the_release_binary_alone_migrates_reports_and_rolls_back() {
             continue;
         };
         let url = db.url.as_str();
-        let manage = |args: &[&str]| at(&alone, dir, url, args);
+        let manage = |args: &[&str]| run_at(&alone, dir, url, args);
         let out = manage(&["migrate"]).ok();
         assert!(out.stdout.contains("Applied m"), "{}", out.stdout);
         let out = manage(&["migrate"]).ok();
@@ -246,7 +227,7 @@ fn the_release_binary_alone_migrates_reports_and_rolls_back() {
         assert!(check.stdout.contains("agree"), "{}", check.stdout);
 
         // Edited applied migrations are still caught: the checksum is the binary's.
-        execute(url, "UPDATE manage_migrations SET checksum = 'x'");
+        execute(url, &["UPDATE manage_migrations SET checksum = 'x'"]);
         let check = manage(&["check"]).expect(1);
         assert!(
             check.stdout.contains("edited after it was applied"),
@@ -359,7 +340,7 @@ fn misconfiguration_fails_fast_and_names_the_problem() {
     for (url, expected) in &cases {
         // --wait retries only what can heal: none of these can.
         let started = std::time::Instant::now();
-        let out = at(&bin(), &repo, url, &["migrate", "--wait", "30"]).expect(1);
+        let out = run_at(&bin(), &repo, url, &["migrate", "--wait", "30"]).expect(1);
         let took = started.elapsed();
         assert!(
             out.stderr.contains(expected),
@@ -380,8 +361,8 @@ fn misconfiguration_fails_fast_and_names_the_problem() {
     // mariadb:// is MySQL's driver, working.
     if let Some(db) = &mysql {
         let url = db.url.replacen("mysql://", "mariadb://", 1);
-        at(&bin(), &repo, &url, &["migrate"]).ok();
-        at(&bin(), &repo, &url, &["check"]).ok();
+        run_at(&bin(), &repo, &url, &["migrate"]).ok();
+        run_at(&bin(), &repo, &url, &["check"]).ok();
     }
 }
 
@@ -390,14 +371,14 @@ fn postgres_current_schema_is_where_migrations_go() {
     let Some(db) = TestDb::create(support::db::Backend::Postgres, "schema") else {
         return;
     };
-    execute(&db.url, "CREATE SCHEMA shop");
+    execute(&db.url, &["CREATE SCHEMA shop"]);
     let repo = support::repo_root();
     for url in [
         format!("{}?currentSchema=shop", db.url),
         format!("{}?options=-c%20search_path%3Dshop", db.url),
     ] {
-        at(&bin(), &repo, &url, &["migrate"]).ok();
-        at(&bin(), &repo, &url, &["check"]).ok();
+        run_at(&bin(), &repo, &url, &["migrate"]).ok();
+        run_at(&bin(), &repo, &url, &["check"]).ok();
         let tables = block_on(async {
             let conn = sea_orm::Database::connect(&db.url).await.unwrap();
             let rows = conn
@@ -414,7 +395,7 @@ fn postgres_current_schema_is_where_migrations_go() {
                 .collect::<Vec<_>>()
         });
         assert_eq!(tables, ["shop.users"], "{url}");
-        at(&bin(), &repo, &url, &["rollback", "--steps", "1", "--yes"]).ok();
+        run_at(&bin(), &repo, &url, &["rollback", "--steps", "1", "--yes"]).ok();
     }
 }
 
@@ -480,7 +461,7 @@ fn through_pgbouncer_in_transaction_mode_ten_replicas_migrate_once_and_all_succe
     // Nothing of the lock is left on any server connection.
     assert_eq!(advisory_locks(&db.url), 0);
 
-    let manage = |args: &[&str]| at(&project.bin, project.root(), &pooled, args);
+    let manage = |args: &[&str]| run_at(&project.bin, project.root(), &pooled, args);
     let started = std::time::Instant::now();
     let out = manage(&["migrate"]).ok();
     let took = started.elapsed();

@@ -2,23 +2,13 @@
 //! writes (or, on bad input, does not write). Uses a temporary project with no
 //! migrations, so the binary's example models are all new to it.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{ALL, TestDb, execute};
+use crate::support::{EMPTY_MIGRATOR, Run, bin, run, run_at};
 use sea_orm_migration::MigratorTrait;
 use std::fs;
-use std::path::{Path, PathBuf};
-use support::db::{ALL, TestDb};
-use support::{Run, run};
-
-const EMPTY_MIGRATOR: &str = "pub use sea_orm_migration::prelude::*;\n\n\
-    pub struct Migrator;\n\n\
-    #[async_trait::async_trait]\n\
-    impl MigratorTrait for Migrator {\n    \
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_manage"))
-}
+use std::path::Path;
 
 /// A project directory with no migrations yet.
 fn empty_project() -> tempfile::TempDir {
@@ -244,7 +234,7 @@ fn makemigrations_empty_writes_a_registered_skeleton() {
 }
 
 fn pty(dir: &Path, expect: &str, send: &str, args: &[&str]) -> Run {
-    let script = support::repo_root().join("tests/support/drive_tty.py");
+    let script = support::repo_root().join("tests/end_to_end/support/drive_tty.py");
     let mut cmd = std::process::Command::new("python3");
     cmd.arg(script)
         .arg(dir)
@@ -516,7 +506,7 @@ fn migrate_sh_applies_and_waits_a_bounded_time() {
 fn makemigration_sh_prompts_for_the_message() {
     let dir = project_with_scripts();
     let script = dir.path().join("makemigration.sh");
-    let drive = support::repo_root().join("tests/support/drive_tty.py");
+    let drive = support::repo_root().join("tests/end_to_end/support/drive_tty.py");
     let out = std::process::Command::new("python3")
         .arg(drive)
         .arg(dir.path())
@@ -758,20 +748,12 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
         at(&["check"]).ok();
 
         // A row for a migration this code does not have (another branch applied it).
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            use sea_orm::ConnectionTrait;
-            let conn = sea_orm::Database::connect(url).await.unwrap();
-            conn.execute_unprepared(
+        execute(
+            url,
+            &[
                 "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20990101_000000_from_elsewhere', 0)",
-            )
-            .await
-            .unwrap();
-            conn.close().await.unwrap();
-        });
+            ],
+        );
         let out = at(&["check"]).expect(1);
         assert!(
             out.stdout
@@ -792,9 +774,7 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
 
 /// Runs `manage` in `dir` against `url`.
 fn at(dir: &Path, url: &str, args: &[&str]) -> Run {
-    let mut full = vec!["--database-url", url];
-    full.extend_from_slice(args);
-    manage(dir, &full)
+    run_at(&bin(), dir, url, args)
 }
 
 #[test]
@@ -812,7 +792,7 @@ fn makemigration_sh_answers_a_rename_in_a_terminal_and_ctrl_c_writes_nothing() {
     .unwrap();
     let drive = |pairs: &[&str]| {
         let out = std::process::Command::new("python3")
-            .arg(support::repo_root().join("tests/support/drive_tty.py"))
+            .arg(support::repo_root().join("tests/end_to_end/support/drive_tty.py"))
             .arg(dir.path())
             .args(pairs)
             .arg("--")
@@ -974,11 +954,7 @@ fn bookkeeping_made_by_an_earlier_release_is_brought_up_to_date() {
             })
         };
         use sea_orm::ConnectionTrait;
-        support::db::block_on(async {
-            let conn = sea_orm::Database::connect(url).await.unwrap();
-            conn.execute_unprepared(OLD_BOOKKEEPING).await.unwrap();
-            conn.close().await.unwrap();
-        });
+        execute(url, &[OLD_BOOKKEEPING]);
         assert!(!sent_column());
 
         // The script --sql prints adds the column once, before the first step needs it.
@@ -1086,12 +1062,7 @@ fn migrate_sh_waits_for_a_database_that_starts_late() {
         return;
     };
     let admin = server.url.clone();
-    support::db::block_on(async {
-        use sea_orm::ConnectionTrait;
-        let db = sea_orm::Database::connect(&admin).await.unwrap();
-        db.execute_unprepared("CREATE DATABASE late").await.unwrap();
-        db.close().await.unwrap();
-    });
+    execute(&admin, &["CREATE DATABASE late"]);
     let url = format!("{}/late", admin.rsplit_once('/').unwrap().0);
     server.kill();
 

@@ -5,14 +5,14 @@
 //! MySQL/MariaDB a migration cut part-way is reported, and completes with `--retry`
 //! once its leftovers are undone.
 
-mod support;
+use crate::support;
 
+use crate::support::db::{self, Backend, TestDb, block_on};
+use crate::support::scenario::Scenario;
+use crate::support::server::OwnServer;
 use sea_orm::{ConnectionTrait, Database};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
-use support::db::{self, Backend, TestDb, block_on};
-use support::scenario::Scenario;
-use support::server::OwnServer;
 
 const MIGRATIONS: usize = 12;
 const BATCHES: usize = 6;
@@ -149,13 +149,8 @@ fn follow_the_advice(s: &Scenario, url: &str, n: usize, undo: bool, advice: &str
             ),
         ]
     };
-    block_on(async {
-        let db = Database::connect(url).await.unwrap();
-        for sql in by_hand {
-            db.execute_unprepared(&sql).await.unwrap();
-        }
-        db.close().await.unwrap();
-    });
+    let by_hand: Vec<&str> = by_hand.iter().map(String::as_str).collect();
+    db::execute(url, &by_hand);
     // The command as printed, e.g. `manage migrate m20260101_000003_crash_3 --fake`.
     let pattern = if undo {
         regex::Regex::new(r"`manage (migrate --retry)`").unwrap()
