@@ -76,7 +76,7 @@ fn help_shows_every_command_with_examples() {
 fn makemigrations_without_a_message_and_without_a_terminal_writes_nothing() {
     let dir = empty_project();
     let before = files(dir.path());
-    let out = manage(dir.path(), &["makemigrations"]).expect(1);
+    let out = manage(dir.path(), &["makemigrations"]).expect(3);
     assert!(out.stderr.contains("-m"), "{}", out.stderr);
     assert_eq!(files(dir.path()), before);
 }
@@ -292,12 +292,12 @@ fn unreachable_database_names_host_and_database_but_not_the_password() {
         "postgres://app:hunter2secret@127.0.0.1:1/shop",
         "mysql://app:hunter2secret@127.0.0.1:1/shop",
     ] {
-        let out = manage(dir.path(), &["--database-url", url, "migrate"]).expect(1);
+        let out = manage(dir.path(), &["--database-url", url, "migrate"]).expect(3);
         let all = format!("{}{}", out.stdout, out.stderr);
         assert!(all.contains("shop") && all.contains("127.0.0.1:1"), "{all}");
         assert!(!all.contains("hunter2secret"), "password printed: {all}");
     }
-    let out = manage(dir.path(), &["--database-url", "oracle://x", "migrate"]).expect(1);
+    let out = manage(dir.path(), &["--database-url", "oracle://x", "migrate"]).expect(3);
     assert!(out.stderr.contains("unsupported database URL"));
 }
 
@@ -413,14 +413,14 @@ fn migrate_plan_and_rollback_dry_run_change_nothing() {
 
     manage(&repo, &["--database-url", url, "migrate"]).ok();
     manage(&repo, &["--database-url", url, "rollback", "--dry-run"]).ok();
-    let out = manage(&repo, &["--database-url", url, "rollback"]).expect(1);
+    let out = manage(&repo, &["--database-url", url, "rollback"]).expect(3);
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     let listed = manage(&repo, &["--database-url", url, "showmigrations"]).ok();
     assert!(
         listed.stdout.contains("[X]"),
         "a rollback ran without confirmation"
     );
-    manage(&repo, &["--database-url", url, "migrate", "nope"]).expect(1);
+    manage(&repo, &["--database-url", url, "migrate", "nope"]).expect(3);
 }
 
 #[test]
@@ -488,7 +488,7 @@ fn migrate_sh_applies_and_waits_a_bounded_time() {
     assert!(out.stdout.contains("Applied"), "{}", out.stdout);
 
     let started = std::time::Instant::now();
-    let out = script("postgres://app:pw@127.0.0.1:1/app").expect(1);
+    let out = script("postgres://app:pw@127.0.0.1:1/app").expect(3);
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(
         out.stderr.contains("waiting for the database"),
@@ -549,7 +549,7 @@ fn adopting_an_existing_project_reads_the_snapshot_from_the_database() {
             dir.path(),
             &["--database-url", url, "makemigrations", "-m", "x"],
         )
-        .expect(1);
+        .expect(3);
         assert!(refused.stderr.contains("--adopt"), "{}", refused.stderr);
         assert_eq!(files(dir.path()), before);
         // check says the same, once, instead of calling every table a difference.
@@ -629,7 +629,7 @@ fn a_new_not_null_column_without_an_answer_writes_nothing() {
     fs::write(&users, serde_json::to_string_pretty(&table).unwrap() + "\n").unwrap();
 
     let before = files(dir.path());
-    let out = manage(dir.path(), &["makemigrations", "-m", "add name"]).expect(1);
+    let out = manage(dir.path(), &["makemigrations", "-m", "add name"]).expect(3);
     assert!(
         out.stderr.contains("--default users.name="),
         "{}",
@@ -768,7 +768,7 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
             "{}",
             out.stderr
         );
-        at(&["migrate", "--fail-on-unknown"]).expect(1);
+        at(&["migrate", "--fail-on-unknown"]).expect(3);
     }
 }
 
@@ -866,7 +866,7 @@ fn sqlmigrate_prints_each_backends_sql_without_a_database() {
         !dir.path().join("app.db").exists(),
         "sqlmigrate created a database"
     );
-    let out = at(dir.path(), "sqlite://app.db", &["sqlmigrate", "nope"]).expect(1);
+    let out = at(dir.path(), "sqlite://app.db", &["sqlmigrate", "nope"]).expect(3);
     assert!(
         out.stderr.contains("no migration matches `nope`"),
         "{}",
@@ -1144,7 +1144,7 @@ fn scripts_never_run_a_binary_older_than_the_sources() {
     fs::create_dir_all(release.parent().unwrap()).unwrap();
     fs::copy(bin(), &release).unwrap();
     set_mtime(&release, hour);
-    let out = script("migrate.sh").expect(1);
+    let out = script("migrate.sh").expect(3);
     assert!(
         out.stderr.contains("is older than") && out.stderr.contains("cargo build --release"),
         "{}",
@@ -1163,7 +1163,7 @@ fn scripts_never_run_a_binary_older_than_the_sources() {
         if let Some(text) = stamp_text {
             fs::write(&stamp, text).unwrap();
         }
-        let out = script("manage").expect(1);
+        let out = script("manage").expect(3);
         assert!(
             out.stderr.contains("built from another checkout"),
             "{}",
@@ -1173,5 +1173,134 @@ fn scripts_never_run_a_binary_older_than_the_sources() {
     fs::write(&stamp, format!("{}\n", root.display())).unwrap();
     script("manage").ok();
     set_mtime(&debug, hour);
-    script("manage").expect(1);
+    script("manage").expect(3);
+}
+
+/// The exit codes scripts branch on: 1 "ran and found something", 2 a wrong command
+/// line, 3 "could not run".
+#[test]
+fn exit_codes_tell_found_from_could_not_run() {
+    let dir = empty_project();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite3").display()
+    );
+    // Could not run: no server there.
+    let out = manage(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://app:pw@127.0.0.1:1/shop",
+            "migrate",
+        ],
+    )
+    .expect(3);
+    assert!(out.stderr.contains("cannot connect"), "{}", out.stderr);
+    // Could not run: a migration that does not exist.
+    manage(dir.path(), &["--database-url", &db, "migrate", "m2099"]).expect(3);
+    // Usage.
+    manage(dir.path(), &["migrate", "--lock-timeout", "soon"]).expect(2);
+    // Found something: a migration is written but not applied.
+    manage(dir.path(), &["makemigrations", "--empty", "-m", "later"]).ok();
+    manage(dir.path(), &["--database-url", &db, "check"]).expect(1);
+}
+
+/// Output into a pipe whose reader is gone (`manage ... | head`) is not an error.
+#[test]
+fn a_closed_pipe_on_stdout_is_not_an_error() {
+    let dir = empty_project();
+    manage(dir.path(), &["makemigrations", "--empty", "-m", "first"]).ok();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite3").display()
+    );
+    for args in [
+        vec!["completions", "zsh"],
+        vec!["--database-url", &db, "showmigrations"],
+        vec!["--database-url", &db, "migrate", "--plan"],
+        vec!["schema", "--format", "json"],
+    ] {
+        let (read, write) = std::io::pipe().unwrap();
+        drop(read);
+        let out = std::process::Command::new(bin())
+            .args(&args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1")
+            .stdout(write)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// `makemigrations` run several times at once (two terminals, an editor's task and a
+/// script) registers every migration it writes: each waits for the project's write
+/// lock, so none writes lib.rs over another's registration.
+#[test]
+fn concurrent_makemigrations_lose_no_registration() {
+    let dir = empty_project();
+    let runs: Vec<_> = (0..8)
+        .map(|i| {
+            std::process::Command::new(bin())
+                .args(["makemigrations", "--empty", "-m", &format!("step {i}")])
+                .current_dir(dir.path())
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        Run::from_output(run.wait_with_output().unwrap()).ok();
+    }
+    let lib = fs::read_to_string(dir.path().join("migrations/src/lib.rs")).unwrap();
+    for i in 0..8 {
+        let written: Vec<String> = files(dir.path())
+            .into_iter()
+            .filter(|f| f.ends_with(&format!("_step_{i}.rs")))
+            .collect();
+        assert_eq!(written.len(), 1, "step {i}: {written:?}");
+        let module = Path::new(&written[0])
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(
+            lib.matches(&format!("{module}::Migration")).count(),
+            1,
+            "{lib}"
+        );
+    }
+}
+
+/// A commit left half-done is finished or undone only under the project's write lock:
+/// while another process holds it (a `makemigrations` in the middle of its commit),
+/// other commands leave its journal alone.
+#[test]
+fn journal_recovery_waits_for_the_write_lock() {
+    let dir = empty_project();
+    let migrations = dir.path().join("migrations");
+    let journal = migrations.join(".manage-journal");
+    fs::create_dir_all(&journal).unwrap();
+    // Staged, but not yet at its commit point (the plan is not in place).
+    fs::write(journal.join("0.staged"), "half").unwrap();
+    fs::write(journal.join("plan.tmp"), "write\t...").unwrap();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite3").display()
+    );
+    let holder = fs::File::open(&migrations).unwrap();
+    holder.lock().unwrap();
+    manage(dir.path(), &["--database-url", &db, "showmigrations"]).ok();
+    assert!(
+        journal.join("0.staged").exists(),
+        "recovered under another's lock"
+    );
+    holder.unlock().unwrap();
+    manage(dir.path(), &["--database-url", &db, "showmigrations"]).ok();
+    assert!(!journal.exists(), "the abandoned commit was not undone");
 }

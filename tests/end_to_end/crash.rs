@@ -320,7 +320,7 @@ fn postgres_server_stopped_mid_run_gives_a_clear_error_and_a_rerun_completes() {
     );
 
     // Unreachable now: the same clear message as any unreachable server.
-    let down = migrate(&s, &url, &[]).expect(1);
+    let down = migrate(&s, &url, &[]).expect(3);
     assert!(down.stderr.contains("127.0.0.1"), "{}", down.stderr);
 
     server.start();
@@ -508,7 +508,7 @@ fn sigint_on_mysql_clears_an_unstarted_marker_and_names_what_ran() {
     let (markers, _) = markers_and_table(&t.url, "sig_2a");
     assert_eq!(markers, vec![(PAUSING_MIGRATIONS[1].0.to_string(), -1)]);
     // The marker itself keeps what had been sent, for the run that finds it.
-    let refused = migrate(&s, &t.url, &[]).expect(1);
+    let refused = migrate(&s, &t.url, &[]).expect(3);
     assert!(
         refused.stderr.contains("stopped part-way")
             && refused.stderr.contains("had sent 1 statement(s)")

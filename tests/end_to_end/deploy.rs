@@ -74,14 +74,14 @@ fn a_database_ahead_of_the_binary_is_a_warning_and_never_reverted() {
             &["migrate", "--fail-on-unknown"][..],
             &["current", "--fail-on-unknown"],
         ] {
-            let out = manage(args).expect(1);
+            let out = manage(args).expect(3);
             assert!(out.stderr.contains("--fail-on-unknown"), "{}", out.stderr);
         }
         let out = manage(&["check"]).expect(1);
         assert!(out.stdout.contains(FUTURE), "{}", out.stdout);
 
         // Rolling back under a migration it cannot see is refused, and changes nothing.
-        let out = manage(&["rollback", "--yes"]).expect(1);
+        let out = manage(&["rollback", "--yes"]).expect(3);
         assert!(out.stderr.contains("cannot roll back"), "{}", out.stderr);
         let dry = manage(&["rollback", "--dry-run", "--format", "json"]).ok();
         let dry: serde_json::Value = serde_json::from_str(&dry.stdout).unwrap();
@@ -247,7 +247,7 @@ fn the_release_binary_alone_migrates_reports_and_rolls_back() {
         manage(&["migrate"]).ok();
     }
     // What needs the sources says so.
-    let out = run(&alone, dir, &["makemigrations", "-m", "more"]).expect(1);
+    let out = run(&alone, dir, &["makemigrations", "-m", "more"]).expect(3);
     assert!(
         out.stderr.contains("needs the project's sources"),
         "{}",
@@ -340,7 +340,7 @@ fn misconfiguration_fails_fast_and_names_the_problem() {
     for (url, expected) in &cases {
         // --wait retries only what can heal: none of these can.
         let started = std::time::Instant::now();
-        let out = run_at(&bin(), &repo, url, &["migrate", "--wait", "30"]).expect(1);
+        let out = run_at(&bin(), &repo, url, &["migrate", "--wait", "30"]).expect(3);
         let took = started.elapsed();
         assert!(
             out.stderr.contains(expected),

@@ -737,7 +737,7 @@ fn add_failing_migration(s: &Scenario) -> String {
     let db = TestDb::create(Backend::Sqlite, "unwritten").unwrap();
     let out = s
         .manage(&["--database-url", db.url.as_str(), "migrate"])
-        .expect(1);
+        .expect(3);
     assert!(
         out.stderr.contains(&format!(
             "migrations/src/{name}.rs was made by `makemigrations --empty` and its up() is not written yet"
@@ -1064,7 +1064,7 @@ fn round_trip_on_every_backend() {
             &format!("after migrate {part}"),
         );
         rows_kept("after migrating backwards");
-        let out = manage(&["rollback", "usr", "--yes"]).expect(1);
+        let out = manage(&["rollback", "usr", "--yes"]).expect(3);
         assert!(
             out.stderr.contains("did you mean `users`?"),
             "{}",
@@ -1095,7 +1095,7 @@ fn round_trip_on_every_backend() {
                 out.stdout
             );
             manage(&["rollback", "--yes"]).ok();
-            let out = failing_run(&["migrate", "--atomic"]).expect(1);
+            let out = failing_run(&["migrate", "--atomic"]).expect(3);
             assert!(
                 out.stderr.contains("needs transactional DDL"),
                 "{}",
@@ -1108,7 +1108,7 @@ fn round_trip_on_every_backend() {
             assert_schema(&s, url, backend, before, "before --atomic");
             // A migration outside any transaction cannot be part of one: refused
             // before anything runs.
-            let out = run_with(&["OUTSIDE_TRANSACTION"], &["migrate", "--atomic"]).expect(1);
+            let out = run_with(&["OUTSIDE_TRANSACTION"], &["migrate", "--atomic"]).expect(3);
             assert!(
                 out.stderr
                     .contains(&format!("--atomic cannot include {failing}: it opts out")),
@@ -1116,7 +1116,7 @@ fn round_trip_on_every_backend() {
                 out.stderr
             );
             assert_schema(&s, url, backend, before, "after a refused --atomic run");
-            let out = failing_run(&["migrate", "--atomic"]).expect(1);
+            let out = failing_run(&["migrate", "--atomic"]).expect(3);
             assert!(
                 out.stderr.contains("the whole run was rolled back")
                     && out.stderr.contains("half_done_missing"),
@@ -1140,7 +1140,7 @@ fn round_trip_on_every_backend() {
         // started marker: it says nothing of it ran, and the next run does not claim
         // otherwise.
         manage(&["rollback", "--yes"]).ok();
-        let out = run_with(&["FAIL_AT_ONCE", "OUTSIDE_TRANSACTION"], &["migrate"]).expect(1);
+        let out = run_with(&["FAIL_AT_ONCE", "OUTSIDE_TRANSACTION"], &["migrate"]).expect(3);
         assert!(
             out.stderr.contains("none of its statements had run"),
             "{}",
@@ -1150,7 +1150,7 @@ fn round_trip_on_every_backend() {
         manage(&["rollback", "--yes"]).ok();
 
         // A panic in a migration's code is that migration's failure, not a crash.
-        let out = run_with(&["PANIC_AT_ONCE"], &["migrate"]).expect(1);
+        let out = run_with(&["PANIC_AT_ONCE"], &["migrate"]).expect(3);
         assert!(
             out.stderr.contains(&format!("migration {failing} failed"))
                 && out
@@ -1163,7 +1163,7 @@ fn round_trip_on_every_backend() {
 
         // A migration failing half-way leaves nothing: not its table (where DDL is
         // transactional), not its row; the error names it.
-        let out = failing_run(&["migrate"]).expect(1);
+        let out = failing_run(&["migrate"]).expect(3);
         assert!(
             out.stderr.contains(&failing)
                 && out
@@ -1203,7 +1203,7 @@ fn round_trip_on_every_backend() {
             // Left part-way: migrate refuses until told the leftovers are dealt with
             // (this migration's CREATE ... IF NOT EXISTS tolerates them).
             // The refusal lists what the failed run had sent.
-            let refused = manage(&["migrate"]).expect(1);
+            let refused = manage(&["migrate"]).expect(3);
             assert!(
                 refused.stderr.contains("stopped part-way")
                     && refused.stderr.contains("had sent 2 statement(s)")
@@ -1517,7 +1517,7 @@ fn entities_in_a_postgres_schema_round_trip() {
     s.build();
 
     // Without PostgreSQL the tables would be created unqualified: refused.
-    let out = s.manage(&["makemigrations", "-m", "shop"]).expect(1);
+    let out = s.manage(&["makemigrations", "-m", "shop"]).expect(3);
     assert!(
         out.stderr
             .contains("PostgreSQL schemas (shop.customer, shop.order)"),
@@ -1636,7 +1636,7 @@ fn entities_in_a_postgres_schema_round_trip() {
     };
     let out = s
         .manage(&["--database-url", other.url.as_str(), "migrate"])
-        .expect(1);
+        .expect(3);
     assert!(
         out.stderr
             .contains("changes tables in PostgreSQL schemas (shop.customer, shop.order)"),
@@ -1702,7 +1702,7 @@ fn a_migration_adopted_in_one_backends_terms_runs_there_only() {
     };
     let out = s
         .manage(&["--database-url", other.url.as_str(), "migrate"])
-        .expect(1);
+        .expect(3);
     assert!(
         out.stderr.contains(
             "written from a PostgreSQL database and only runs there (legacy.addr has its type inet)"
