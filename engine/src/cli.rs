@@ -14,7 +14,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         manage rollback --yes                   revert the latest applied migration\n  \
         manage showmigrations                   list migrations, applied or not\n\n\
         The database is --database-url, else DATABASE_URL (environment or .env),\n\
-        else sqlite://db.sqlite3?mode=rwc in the project root."
+        else sqlite://db.sqlite3?mode=rwc in the project root.\n\n\
+        Exit codes: 0 done; 1 ran and found something (check, makemigrations --check);\n\
+        2 wrong command line; 3 could not run (the error says why); 130/143 stopped by\n\
+        SIGINT/SIGTERM."
 )]
 pub struct Cli {
     /// Database URL (overrides DATABASE_URL and .env)
@@ -277,6 +280,7 @@ pub struct Status {
 /// How a command that lists things prints them.
 #[derive(Debug, Args)]
 pub struct Output {
+    /// For people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
