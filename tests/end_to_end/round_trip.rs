@@ -1390,7 +1390,7 @@ fn entities_in_any_module_layout_round_trip() {
     )
     .unwrap();
     s.build();
-    let out = s.manage(&["makemigrations", "--check"]).expect(1);
+    let out = s.manage(&["makemigrations", "--check"]).expect(3);
     assert!(
         out.stderr
             .contains("did not find: layout_models::hidden::tag"),
