@@ -169,6 +169,11 @@ pub struct Migrate {
     #[arg(long, conflicts_with_all = ["plan", "sql"])]
     pub fake: bool,
 
+    /// Refuse pending migrations older than the newest applied one (a merge of
+    /// branches) instead of applying them with a warning: for CI
+    #[arg(long)]
+    pub in_order: bool,
+
     /// Run every step in one transaction: all of them land, or none
     /// (PostgreSQL, SQLite)
     #[arg(long, conflicts_with_all = ["plan", "sql"])]

@@ -1037,6 +1037,25 @@ fn round_trip_on_every_backend() {
         // was applied last is listed first and undone first (applied_at has whole
         // seconds, so a second passes first).
         std::thread::sleep(std::time::Duration::from_millis(1100));
+        // --in-order (for CI) refuses them instead, naming them, and applies nothing.
+        let refused = manage(&["migrate", "--in-order"]).expect(3);
+        let said = format!("older than the newest applied one {failing}: ");
+        assert!(
+            refused.stderr.contains(&said)
+                && refused
+                    .stderr
+                    .contains(&format!("{}, {} (--in-order", names[23], names[25])),
+            "{}: {}",
+            backend.name(),
+            refused.stderr
+        );
+        assert_schema(
+            &s,
+            url,
+            backend,
+            &without,
+            "after a refused migrate --in-order",
+        );
         manage(&["migrate"]).ok();
         let listed = manage(&["history", "--format", "json"]).ok();
         let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();

@@ -359,22 +359,26 @@ pub fn problems(
              deploy the release that has it, or roll the database back with that release"
         ));
     }
-    if let Some(newest) = states.iter().rposition(|s| s.applied_at.is_some()) {
-        let older: Vec<&str> = states[..newest]
-            .iter()
-            .filter(|s| s.applied_at.is_none())
-            .map(|s| s.name.as_str())
-            .collect();
-        if !older.is_empty() {
-            out.push(format!(
-                "pending migration(s) older than the newest applied one ({}), as merging branches produces: \
-                 `manage migrate` applies them; check that they do not conflict with {}",
-                older.join(", "),
-                states[newest].name
-            ));
-        }
+    if let Some((older, newest)) = out_of_order(states) {
+        out.push(format!(
+            "pending migration(s) older than the newest applied one ({}), as merging branches produces: \
+             `manage migrate` applies them; check that they do not conflict with {newest}",
+            older.join(", "),
+        ));
     }
     out
+}
+
+/// Pending migrations listed before the newest applied one (what merging two branches
+/// produces), and that newest one.
+pub fn out_of_order(states: &[MigrationState]) -> Option<(Vec<&str>, &str)> {
+    let newest = states.iter().rposition(|s| s.applied_at.is_some())?;
+    let older: Vec<&str> = states[..newest]
+        .iter()
+        .filter(|s| s.applied_at.is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    (!older.is_empty()).then(|| (older, states[newest].name.as_str()))
 }
 
 /// The first 12 characters of a checksum, as people compare them; a recorded value

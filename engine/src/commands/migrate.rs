@@ -11,7 +11,7 @@ use crate::connection::DbUrl;
 use crate::context::Context;
 use crate::ui;
 use crate::ui::{say, sayln};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use console::style;
 use sea_orm::DatabaseConnection;
 use std::process::ExitCode;
@@ -83,6 +83,15 @@ async fn run(
         return Ok(ExitCode::SUCCESS);
     }
 
+    if args.in_order
+        && let Some((older, newest)) = bookkeeping::out_of_order(&states)
+    {
+        bail!(
+            "pending migration(s) older than the newest applied one {newest}: {} (--in-order \
+             refuses them; check that they do not conflict, then migrate without it)",
+            older.join(", ")
+        );
+    }
     let records = bookkeeping::records(db).await?;
     for problem in bookkeeping::problems(&states, &[], &records, &sources) {
         ui::warn(&problem);

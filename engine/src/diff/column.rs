@@ -22,6 +22,9 @@ pub(super) fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
         (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => int_rank(b) < int_rank(a),
         (a, b) if text_len(a).is_some() && text_len(b).is_some() => text_len(b) < text_len(a),
         (T::Double, T::Float) => true,
+        // A double holds every 32-bit integer exactly, a float every 16-bit one.
+        (a, T::Double) if int_rank(a).is_some_and(|rank| rank <= 3) => false,
+        (a, T::Float) if int_rank(a).is_some_and(|rank| rank <= 2) => false,
         (
             T::Decimal {
                 precision: Some((p1, s1)),
@@ -81,4 +84,24 @@ pub(super) fn column_change(from: &Column, to: &Column) -> String {
         );
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::narrows;
+    use crate::schema::ColumnType as T;
+
+    #[test]
+    fn narrowing_is_losing_values() {
+        assert!(!narrows(&T::Integer, &T::Double));
+        assert!(!narrows(&T::SmallInteger, &T::Float));
+        assert!(narrows(&T::BigInteger, &T::Double));
+        assert!(narrows(&T::Integer, &T::Float));
+        assert!(narrows(&T::Double, &T::Integer));
+        assert!(narrows(
+            &T::String { length: Some(20) },
+            &T::String { length: Some(10) }
+        ));
+        assert!(!narrows(&T::String { length: Some(10) }, &T::Text));
+    }
 }
