@@ -3,6 +3,7 @@
 //! migrations, so the binary's example models are all new to it.
 
 use crate::support;
+use crate::support::stage::stage;
 
 use crate::support::db::{ALL, TestDb, execute};
 use crate::support::{EMPTY_MIGRATOR, Run, bin, run, run_at};
@@ -341,6 +342,7 @@ fn database_url_comes_from_env_then_dotenv_then_the_default() {
 fn seaql_migrations_rows_are_shared_with_sea_orm_migration() {
     let repo = support::repo_root();
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "compat") else {
             continue;
         };
@@ -532,6 +534,7 @@ fn makemigration_sh_prompts_for_the_message() {
 fn adopting_an_existing_project_reads_the_snapshot_from_the_database() {
     let repo = support::repo_root();
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "adopt") else {
             continue;
         };
@@ -674,6 +677,7 @@ fn project_like_repo() -> tempfile::TempDir {
 #[test]
 fn check_reports_edited_missing_and_unknown_applied_migrations() {
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "integrity") else {
             continue;
         };
@@ -877,6 +881,7 @@ fn sqlmigrate_prints_each_backends_sql_without_a_database() {
 #[test]
 fn migrate_sql_fake_and_current_on_every_backend() {
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "fake") else {
             continue;
         };
@@ -937,6 +942,7 @@ const OLD_BOOKKEEPING: &str = "CREATE TABLE manage_migrations (\
 fn bookkeeping_made_by_an_earlier_release_is_brought_up_to_date() {
     let added = regex::Regex::new(r"ADD COLUMN \S?statements_sent").unwrap();
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "upgrade") else {
             continue;
         };
@@ -971,6 +977,7 @@ fn bookkeeping_made_by_an_earlier_release_is_brought_up_to_date() {
 #[test]
 fn schema_as_sql_builds_what_the_migrations_build_on_every_backend() {
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "schemasql") else {
             continue;
         };

@@ -3,6 +3,7 @@
 //! that must fail fast with the real reason.
 
 use crate::support;
+use crate::support::stage::stage;
 
 use crate::support::db::{ALL, TestDb, block_on, execute};
 use crate::support::scenario::Scenario;
@@ -18,6 +19,7 @@ const FUTURE: &str = "m20991231_000000_from_a_newer_release";
 fn a_database_ahead_of_the_binary_is_a_warning_and_never_reverted() {
     let repo = support::repo_root();
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "ahead") else {
             continue;
         };
@@ -201,6 +203,7 @@ fn the_release_binary_alone_migrates_reports_and_rolls_back() {
     let (image, alone) = release_binary_alone();
     let dir = image.path();
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "alone") else {
             continue;
         };

@@ -6,6 +6,7 @@
 //! `run_cli` keeps working beside it. No file of the app or its crates moves.
 
 use crate::support;
+use crate::support::stage::stage;
 
 use crate::support::db::{ALL, TestDb};
 use crate::support::{Run, repo_root, target_dir};
@@ -129,6 +130,7 @@ fn manage_added_to_a_sea_orm_cli_workspace_runs_the_whole_workflow() {
     let created =
         regex::Regex::new(r"Created migration/src/(m\d{8}_\d{6}_add_fruit_price)\.rs").unwrap();
     for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
         let Some(t) = TestDb::create(backend, "workspace") else {
             continue;
         };
