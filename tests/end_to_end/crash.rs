@@ -103,6 +103,21 @@ fn state(url: &str) -> (usize, Vec<Option<i64>>) {
                 row.try_get_by_index::<i64>(0).ok()
             }
         };
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // A killed run's server sessions outlive it until they notice: one may
+            // still commit the COMMIT it was sent. Read once they have ended, so
+            // that the counts below are final and agree with each other.
+            let busy = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                        AND pid <> pg_backend_pid() AND xact_start IS NOT NULL";
+            let started = Instant::now();
+            while count(busy.into()).await.unwrap_or(0) > 0 {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "the killed run's transactions never ended"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let applied = count("SELECT COUNT(*) FROM seaql_migrations".into())
             .await
             .unwrap_or(0) as usize;
