@@ -282,10 +282,19 @@ impl Project {
 
     /// The write lock, or None while another process holds it.
     fn try_lock_for_writing(&self) -> Result<Option<WriteLock>> {
-        // The migrations' directory itself is locked (flock on its descriptor), so
-        // no lock file is left in the user's tree.
+        // On Unix the migrations' directory itself is locked (flock on its
+        // descriptor), so no lock file is left in the user's tree. Windows cannot
+        // open a directory as a file: a lock file beside the journal stands in.
+        #[cfg(unix)]
         let dir = self.migrations_dir();
-        let file = fs::File::open(&dir)
+        #[cfg(not(unix))]
+        let dir = self.migrations_dir().join(".manage-lock");
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(cfg!(not(unix)))
+            .create(cfg!(not(unix)))
+            .truncate(false)
+            .open(&dir)
             .with_context(|| format!("cannot open {} to lock it", self.shown(&dir)))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(WriteLock { _held: file })),

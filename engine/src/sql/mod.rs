@@ -10,7 +10,8 @@ use crate::schema::{ColumnType, Default};
 use sea_orm::sea_query::{
     self, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, TableBuilder,
 };
-pub use types::{column as helper_column, helper as type_helper, to_sea_type};
+use types::to_sea_type;
+pub use types::{column as helper_column, helper as type_helper};
 
 /// A table name as SQL statements write it, perhaps schema-qualified, each part bare
 /// or quoted (`""`, `` ` ` ``, `[]`), as one capture group. The history scanner and the
