@@ -56,7 +56,7 @@ pub fn render(migrations: &Path) -> String {
 }
 
 /// The files of `dir` with extension `ext`, sorted; none when `dir` is absent.
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -67,12 +67,16 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     found
 }
 
-/// `mYYYYMMDD_HHMMSS...`, as sea-orm-migration names migrations.
-fn is_migration_name(stem: &str) -> bool {
+/// `mYYYYMMDD_HHMMSS...`, as sea-orm-migration names migrations, and a Rust
+/// identifier (the engine's rule).
+pub(crate) fn is_migration_name(stem: &str) -> bool {
     let b = stem.as_bytes();
     b.len() >= 16
         && b[0] == b'm'
         && b[1..9].iter().all(u8::is_ascii_digit)
         && b[9] == b'_'
         && b[10..16].iter().all(u8::is_ascii_digit)
+        && stem[16..]
+            .chars()
+            .all(|c| c == '_' || c.is_ascii_alphanumeric() || !c.is_ascii())
 }

@@ -6,9 +6,13 @@
 //! Everything lands in `$OUT_DIR/manage.rs`, which `manage::main!()` includes:
 //! `fn entities()`, `type Migrator`, `const LAYOUT` and the statics
 //! `MIGRATION_SOURCES` and `SNAPSHOT`.
+//!
+//! The migration crate's own build script may call [`register_migrations`], which
+//! lists its migrations from its directory (see [`migration_list`]).
 
 mod compiled_in;
 pub mod layout;
+pub mod migration_list;
 pub mod modules;
 
 use layout::Layout;
@@ -33,6 +37,18 @@ pub fn build() {
             std::process::exit(1);
         }
     }
+}
+
+/// The build script of a migration crate whose lib.rs includes
+/// `$OUT_DIR/migrations.rs`: lists the migration files of its `src/`.
+pub fn register_migrations() {
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("run by cargo"));
+    let src = manifest_dir.join("src");
+    // A file added or removed changes the directory's mtime.
+    println!("cargo:rerun-if-changed={}", src.display());
+    std::fs::write(out.join("migrations.rs"), migration_list::render(&src))
+        .expect("write migrations.rs");
 }
 
 /// The whole of `manage.rs` for the binary crate in `manifest_dir`.

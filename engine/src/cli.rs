@@ -89,10 +89,47 @@ pub enum Command {
     /// Exit 1 when models, migrations and the database disagree
     #[command(
         after_help = "Checks that the models have no unmigrated changes, that every migration\n\
-        file is registered, that no migration is pending, and that the database's\n\
-        schema matches the snapshot.\n\nExample:\n  manage check && echo clean"
+        file is registered, that the migrations produce the snapshot (replayed on a\n\
+        scratch database), that no migration is pending, and that the database's\n\
+        schema matches the snapshot.\n\nExamples:\n  manage check && echo clean\n  \
+        manage check --no-replay    skip the replay (no scratch database)"
     )]
-    Check(Output),
+    Check(CheckArgs),
+
+    /// Prove the snapshot against the migrations, or rebuild it from them
+    #[command(
+        after_help = "Both replay every migration on a scratch database: a temporary SQLite\n\
+        file, or on PostgreSQL and MySQL/MariaDB a temporary database created on the\n\
+        configured server (the user needs the right to create databases; --scratch\n\
+        names an empty one instead).\n\nExamples:\n  \
+        manage snapshot verify     exit 1, naming each difference, when they disagree\n  \
+        manage snapshot rebuild    after a merge kept one side of a snapshot file"
+    )]
+    Snapshot(SnapshotArgs),
+
+    /// In a scratch database, each migration up, down (schema restored?), up again
+    #[command(
+        after_help = "Stops at the first migration that fails to run, or whose down() does not\n\
+        give back the schema from before its up(), naming what differs, and exits 1;\n\
+        3 when there is no scratch database to test in.\n\nExamples:\n  \
+        manage testmigrations\n  \
+        manage testmigrations --format json\n  \
+        manage testmigrations --scratch postgres://localhost/empty_db"
+    )]
+    Testmigrations(TestMigrations),
+
+    /// Accept an edit to an applied migration whose SQL is unchanged
+    #[command(
+        after_help = "The edit is harmless when the file is the same Rust as the applied version\n\
+        once comments and layout are set aside (the applied version comes from git:\n\
+        the commit whose file has the checksum the database recorded, or --from REV),\n\
+        or when the SQL up() sends now (recorded, not run) is the SQL the database kept\n\
+        from running it. Shows the edit, and the SQL's difference when there is one;\n\
+        exits 1 and records nothing when the SQL changed.\n\nExamples:\n  \
+        manage accept m20261122_101500        after a comment-only edit\n  \
+        manage accept add_events --from main~3"
+    )]
+    Accept(Accept),
 
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  \
@@ -143,6 +180,14 @@ pub struct MakeMigrations {
     /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
     #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
     pub default: Vec<String>,
+
+    /// Do not prove the snapshot by replaying the migrations on a scratch database
+    /// first
+    #[arg(long)]
+    pub no_replay: bool,
+
+    #[command(flatten)]
+    pub scratch: Scratch,
 
     /// A project with migrations but no snapshot: create it from the migrated database.
     /// With a snapshot: record the database's unmanaged objects (partial indexes,
@@ -280,6 +325,71 @@ pub struct Status {
 
     #[command(flatten)]
     pub unknown: Unknown,
+}
+
+/// Where migrations are replayed to prove or test them.
+#[derive(Debug, Args)]
+pub struct Scratch {
+    /// Replay in this empty database instead of a temporary one made on the
+    /// configured backend
+    #[arg(long, value_name = "URL")]
+    pub scratch: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Skip proving the snapshot by replaying the migrations on a scratch database
+    #[arg(long)]
+    pub no_replay: bool,
+
+    #[command(flatten)]
+    pub scratch: Scratch,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    pub action: SnapshotAction,
+
+    #[command(flatten)]
+    pub scratch: Scratch,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotAction {
+    /// Replay the migrations and compare the result with the snapshot
+    Verify,
+    /// Replay the migrations and write the snapshot they produce
+    Rebuild,
+}
+
+#[derive(Debug, Args)]
+pub struct TestMigrations {
+    #[command(flatten)]
+    pub scratch: Scratch,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct Accept {
+    /// The applied migration (full name or a unique part of it)
+    pub name: String,
+
+    /// The git revision holding the applied version of the file (default: the last
+    /// commit that changed it)
+    #[arg(long, value_name = "REV")]
+    pub from: Option<String>,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// How a command that lists things prints them.

@@ -1,16 +1,18 @@
-//! The project's migrations, applied in the order `migrations()` lists them.
+//! The project's migrations: every `mYYYYMMDD_HHMMSS_*.rs` file of this directory,
+//! oldest first.
 //!
-//! `manage makemigrations` writes new files here and registers them below.
+//! build.rs lists them, so `manage makemigrations` only adds a file: two branches that
+//! each add a migration merge without a conflict.
 
 pub use sea_orm_migration::prelude::*;
 
-mod m20261122_211203_initial;
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_211203_initial::Migration)]
+        directory_migrations()
     }
 }

@@ -676,6 +676,7 @@ fn project_like_repo() -> tempfile::TempDir {
 
 #[test]
 fn check_reports_edited_missing_and_unknown_applied_migrations() {
+    let timing = regex::Regex::new(r"\(([\d.]+)(ms|s|µs)\)").unwrap();
     for backend in ALL {
         let _stage = stage(format!("on {backend}"));
         let Some(db) = TestDb::create(backend, "integrity") else {
@@ -695,8 +696,7 @@ fn check_reports_edited_missing_and_unknown_applied_migrations() {
         // One figure for one run: what migrate printed is what history keeps.
         // migrate prints a tenth of its unit (ms, or s past a second), history keeps
         // whole milliseconds: they agree within those roundings.
-        let (printed, rounding): (f64, f64) = regex::Regex::new(r"\(([\d.]+)(ms|s|µs)\)")
-            .unwrap()
+        let (printed, rounding): (f64, f64) = timing
             .captures(&applied.stdout)
             .map(|c| {
                 let n: f64 = c[1].parse().unwrap();

@@ -11,4 +11,5 @@ mod golden;
 mod round_trip;
 mod scanner;
 mod support;
+mod teams;
 mod workspace;

@@ -19,9 +19,15 @@ use sea_orm_migration::SchemaManager;
 use std::collections::{BTreeMap, HashSet};
 
 pub const TABLE: &str = "manage_migrations";
-/// The column of a marker's statements (JSON array of strings); added by this
-/// release, so tables made earlier gain it on the next run that changes anything.
+/// The column of a migration's statements (JSON array of strings): for a marker, those
+/// its stopped run had sent; for an applied migration, those its up() ran (kept so
+/// that `accept` can tell an edit that changes nothing the database saw). Added by a
+/// later release, so tables made earlier gain it on the next run that changes anything.
 const SENT: &str = "statements_sent";
+
+/// The most statement text kept for an applied migration: a data migration's bulk
+/// inserts are not worth a row's weight.
+const RAN_LIMIT: usize = 64 * 1024;
 
 /// `duration_ms` of a migration started on a backend without transactional DDL and
 /// not finished (killed, or failed part-way): part of it may be in the database.
@@ -37,6 +43,19 @@ pub struct Record {
     /// A marker's statements: what the run that stopped had sent, in order (the last
     /// may not have taken effect). Empty when not known (the process was killed).
     pub statements_sent: Vec<String>,
+    /// An applied migration's statements, as its up() ran them; None when not kept
+    /// (applied by an earlier release, faked, or too long).
+    pub statements_ran: Option<Vec<String>>,
+}
+
+/// The schema of a migrated database without the bookkeeping tables (`migrations` is
+/// the migrator's own, `seaql_migrations` unless it chose another name).
+pub async fn user_schema(
+    db: &DatabaseConnection,
+    migrations: &str,
+    schemas: &[String],
+) -> anyhow::Result<crate::schema::Schema> {
+    crate::read::database::introspect(db, &[migrations, TABLE], schemas).await
 }
 
 async fn exec<C: ConnectionTrait, S: StatementBuilder>(db: &C, stmt: &S) -> Result<(), DbErr> {
@@ -98,12 +117,17 @@ pub async fn install(manager: &SchemaManager<'_>, found: Found) -> Result<(), Db
     Ok(())
 }
 
+/// Records `name` as applied (or marks it started, with a negative `duration_ms`);
+/// `ran` is what a finished up() ran, empty otherwise.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     name: &str,
     checksum: Option<&str>,
     duration_ms: i64,
+    ran: &[String],
 ) -> Result<(), DbErr> {
+    let ran = (!ran.is_empty() && ran.iter().map(String::len).sum::<usize>() <= RAN_LIMIT)
+        .then(|| serde_json::to_string(ran).expect("strings serialize"));
     // One upsert: the row may exist already (a marker, or a faked migration). A new
     // marker or a finished step forgets what an earlier stopped attempt had sent.
     let stmt = Query::insert()
@@ -113,7 +137,7 @@ pub async fn record<C: ConnectionTrait>(
             name.into(),
             checksum.map(str::to_string).into(),
             duration_ms.into(),
-            Option::<String>::None.into(),
+            ran.into(),
         ])
         .on_conflict(
             OnConflict::column("version")
@@ -140,6 +164,20 @@ pub async fn note_sent<C: ConnectionTrait>(
     exec(db, &stmt).await
 }
 
+/// Replaces the recorded checksum of applied migration `name` (`accept`).
+pub async fn set_checksum(
+    db: &DatabaseConnection,
+    name: &str,
+    checksum: &str,
+) -> Result<(), DbErr> {
+    let stmt = Query::update()
+        .table(TABLE)
+        .value("checksum", checksum)
+        .and_where(Expr::col("version").eq(name))
+        .to_owned();
+    exec(db, &stmt).await
+}
+
 pub async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), DbErr> {
     let stmt = Query::delete()
         .from_table(TABLE)
@@ -159,14 +197,14 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
     rows.iter()
         .map(|row| {
             let duration_ms = row.try_get::<i64>("", "duration_ms")?;
-            let statements_sent = match duration_ms {
-                APPLYING | REVERTING => row
-                    .try_get::<Option<String>>("", SENT)
-                    .ok()
-                    .flatten()
-                    .and_then(|json| serde_json::from_str(&json).ok())
-                    .unwrap_or_default(),
-                _ => Vec::new(),
+            let statements: Option<Vec<String>> = row
+                .try_get::<Option<String>>("", SENT)
+                .ok()
+                .flatten()
+                .and_then(|json| serde_json::from_str(&json).ok());
+            let (statements_sent, statements_ran) = match duration_ms {
+                APPLYING | REVERTING => (statements.unwrap_or_default(), None),
+                _ => (Vec::new(), statements),
             };
             Ok((
                 row.try_get::<String>("", "version")?,
@@ -174,6 +212,7 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
                     checksum: row.try_get::<Option<String>>("", "checksum")?,
                     duration_ms,
                     statements_sent,
+                    statements_ran,
                 },
             ))
         })

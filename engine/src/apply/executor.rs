@@ -47,6 +47,9 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// Migrations an earlier run left part-way (MySQL/MariaDB), being retried: their
     /// leftovers may be in the database before this run's first statement.
     interrupted_before: HashSet<String>,
+    /// Whether an applied migration's row keeps the statements its up() ran (not in a
+    /// `--sql` script, where they would only repeat the script).
+    keep_statements: bool,
     /// SIGINT and SIGTERM, taken by the command (see `interrupt`), and where to reach
     /// the database afresh to note what a stopped migration had sent: the run's own
     /// connection may be inside the statement the signal cut short.
@@ -108,6 +111,7 @@ where
             }),
             migrator,
             interrupted_before: HashSet::new(),
+            keep_statements: true,
             interrupts: None,
         }
     }
@@ -127,6 +131,7 @@ where
             known: Arc::clone(&self.known),
             migrator: self.migrator,
             interrupted_before: self.interrupted_before.clone(),
+            keep_statements: self.keep_statements,
             interrupts: self.interrupts.clone(),
         }
     }
@@ -142,6 +147,12 @@ where
     /// behind (see `interrupt`); `url` is the database this executor's connection is to.
     pub fn interruptible(mut self, interrupts: Arc<Interrupts>, url: &DbUrl) -> Self {
         self.interrupts = Some((interrupts, url.clone()));
+        self
+    }
+
+    /// Applied migrations' rows do not keep the statements their up() ran.
+    pub fn without_statements(mut self) -> Self {
+        self.keep_statements = false;
         self
     }
 
@@ -247,7 +258,7 @@ where
         self.find(name)?;
         self.install().await?;
         let checksum = self.checksum(name);
-        self.bookkeep_alone(name, direction, checksum.as_deref(), 0)
+        self.bookkeep_alone(name, direction, checksum.as_deref(), 0, &[])
             .await?;
         Ok(())
     }
@@ -260,6 +271,7 @@ where
         direction: Direction,
         checksum: Option<&str>,
         duration_ms: i64,
+        ran: &[String],
     ) -> Result<(), DbErr> {
         let txn = self.begin().await?;
         let manager = self.manager(&txn);
@@ -269,6 +281,7 @@ where
             direction,
             checksum,
             duration_ms,
+            ran,
         )
         .await?;
         drop(manager);
@@ -301,6 +314,14 @@ where
         match txn {
             Some(txn) => SchemaManager::new(txn),
             None => SchemaManager::new(self.db),
+        }
+    }
+
+    /// What an applied migration's row keeps of the statements just run.
+    fn statements_ran(&self, direction: Direction) -> Vec<String> {
+        match direction {
+            Direction::Up if self.keep_statements => statement_log::peek(),
+            _ => Vec::new(),
         }
     }
 
@@ -357,7 +378,7 @@ where
                 Direction::Down => bookkeeping::REVERTING,
             };
             let _window = self.interrupts.as_ref().map(|(i, _)| i.window());
-            bookkeeping::record(self.db, name, checksum.as_deref(), marker).await?;
+            bookkeeping::record(self.db, name, checksum.as_deref(), marker, &[]).await?;
             let manager = SchemaManager::new(self.db);
             let ran = match &self.interrupts {
                 Some((interrupts, url)) => tokio::select! {
@@ -377,8 +398,14 @@ where
             }
             let took = started.elapsed();
             // The DDL is beyond recall, but the two bookkeeping rows change together.
-            self.bookkeep_alone(name, direction, checksum.as_deref(), ms(took))
-                .await?;
+            self.bookkeep_alone(
+                name,
+                direction,
+                checksum.as_deref(),
+                ms(took),
+                &self.statements_ran(direction),
+            )
+            .await?;
             return Ok(took);
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
@@ -396,7 +423,8 @@ where
         // migration's own run, without the bookkeeping and commit around it.
         let took = started.elapsed();
         let conn = manager.get_connection();
-        bookkeep(conn, name, direction, checksum.as_deref(), ms(took)).await?;
+        let ran = self.statements_ran(direction);
+        bookkeep(conn, name, direction, checksum.as_deref(), ms(took), &ran).await?;
         if sqlite {
             self.foreign_keys
                 .check(conn, &statement_log::peek())
@@ -493,7 +521,7 @@ where
     ) -> Result<(), DbErr> {
         match direction {
             Direction::Up => bookkeeping::forget(self.db, name).await,
-            Direction::Down => bookkeeping::record(self.db, name, checksum, 0).await,
+            Direction::Down => bookkeeping::record(self.db, name, checksum, 0, &[]).await,
         }
     }
 
@@ -536,11 +564,12 @@ async fn bookkeep<C: ConnectionTrait>(
     direction: Direction,
     checksum: Option<&str>,
     duration_ms: i64,
+    ran: &[String],
 ) -> Result<(), DbErr> {
     match direction {
         Direction::Up => {
             record(db, name).await?;
-            bookkeeping::record(db, name, checksum, duration_ms).await
+            bookkeeping::record(db, name, checksum, duration_ms, ran).await
         }
         Direction::Down => {
             forget(db, name).await?;

@@ -18,11 +18,16 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 static CAPTURED: Mutex<Captured> = Mutex::new(Captured {
     active: false,
     statements: Vec::new(),
+    from_transaction: false,
 });
 
 struct Captured {
     active: bool,
     statements: Vec<String>,
+    /// The last statement came from a transaction, which announces what it sends and
+    /// then, for the proxy and mock drivers (PostgreSQL's simple protocol, recordings),
+    /// hands it to the driver, which announces it again.
+    from_transaction: bool,
 }
 
 fn captured() -> MutexGuard<'static, Captured> {
@@ -37,6 +42,7 @@ pub fn start() {
     let mut captured = captured();
     captured.active = true;
     captured.statements.clear();
+    captured.from_transaction = false;
 }
 
 /// Stops collecting, keeping what was collected.
@@ -111,10 +117,22 @@ impl<S: Subscriber> Layer<S> for Collector {
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut captured = captured();
-        if captured.active {
-            let mut message = Message(None);
-            event.record(&mut message);
-            captured.statements.extend(message.0);
+        if !captured.active {
+            return;
+        }
+        let mut message = Message(None);
+        event.record(&mut message);
+        let Some(statement) = message.0 else {
+            return;
+        };
+        let target = event.metadata().target();
+        let from_transaction = target == "sea_orm::database::transaction";
+        let repeated = captured.from_transaction
+            && matches!(target, "sea_orm::driver::proxy" | "sea_orm::driver::mock")
+            && captured.statements.last() == Some(&statement);
+        captured.from_transaction = from_transaction;
+        if !repeated {
+            captured.statements.push(statement);
         }
     }
 }
@@ -132,6 +150,31 @@ impl Visit for Message {
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+
+    #[test]
+    fn a_statement_a_transaction_hands_to_its_driver_is_captured_once() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let recording = crate::apply::recorder::Recording::new(sea_orm::DbBackend::Postgres);
+            super::start();
+            let txn = recording.db.begin().await.unwrap();
+            txn.execute_unprepared("CREATE TABLE t (id integer)")
+                .await
+                .unwrap();
+            // The same statement again is another statement.
+            txn.execute_unprepared("CREATE TABLE t (id integer)")
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            assert_eq!(
+                super::take(),
+                ["CREATE TABLE t (id integer)", "CREATE TABLE t (id integer)"]
+            );
+        });
+    }
 
     #[test]
     fn captures_every_statement_path_in_order() {

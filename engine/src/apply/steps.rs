@@ -99,7 +99,8 @@ pub async fn script(
         let recording = Recording::new(backend);
         let executor = Executor::new(&recording.db, migrator)
             .sources(sources.clone())
-            .bookkeeping_found(found);
+            .bookkeeping_found(found)
+            .without_statements();
         // The first step's script brings the table up to date.
         found = bookkeeping::Found::Current;
         match step {

@@ -294,7 +294,7 @@ fn default_attribute(default: &crate::schema::Default) -> String {
 /// `unique`, and a whole table that matches is the models' table. Indexes and foreign
 /// keys keep the database's names, which later migrations refer to them by. Real
 /// differences stay, so the next makemigrations writes exactly those.
-fn reconcile(live: &Schema, models: &Schema, backend: sea_orm::DbBackend) -> Schema {
+pub(super) fn reconcile(live: &Schema, models: &Schema, backend: sea_orm::DbBackend) -> Schema {
     let mut out = live.clone();
     for (name, table) in &live.tables {
         let Some(model) = models.tables.get(name) else {

@@ -2,10 +2,9 @@
 
 use crate::apply::bookkeeping;
 use crate::apply::executor::Executor;
-use crate::cli::{Format, SchemaArgs, SchemaFormat, Source};
+use crate::cli::{CheckArgs, Format, SchemaArgs, SchemaFormat, Source};
 use crate::context::Context;
 use crate::diff;
-use crate::read::database;
 use crate::render::{diagram, sql_script};
 use crate::schema::Schema;
 use crate::schema::compare;
@@ -16,7 +15,8 @@ use console::style;
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::process::ExitCode;
 
-pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
+pub async fn check(ctx: &Context, args: &CheckArgs) -> Result<ExitCode> {
+    let format = args.output.format;
     let project = &ctx.project;
     let mut problems = Vec::new();
     // Migrations but no snapshot (a project that has just added manage): the models
@@ -64,6 +64,33 @@ pub async fn check(ctx: &Context, format: Format) -> Result<ExitCode> {
                 "migration {name} is registered but {} is missing",
                 project.shown_migration(name)
             ));
+        }
+        if !unadopted && !args.no_replay && !super::snapshot::known_proven(ctx) {
+            let schemas = snapshot.named_schemas();
+            match super::snapshot::replay(ctx, args.scratch.scratch.as_deref(), &schemas).await {
+                Ok(replayed) => {
+                    let found = super::snapshot::differences(&snapshot, &replayed);
+                    if found.is_empty() {
+                        super::snapshot::remember_proven(ctx);
+                    } else {
+                        problems.extend(
+                            found.iter().map(|d| {
+                                format!("the migrations do not produce the snapshot: {d}")
+                            }),
+                        );
+                        problems.push(format!("to fix the snapshot: {}", super::snapshot::FIX));
+                    }
+                }
+                Err(super::snapshot::ReplayError::Failed(e)) => problems.push(format!(
+                    "the migrations do not replay on a fresh database: {e:#}"
+                )),
+                Err(super::snapshot::ReplayError::NoScratch(e)) => {
+                    return Err(e.context(
+                        "cannot prove the snapshot: no scratch database to replay the migrations \
+                         in (--scratch URL names one; --no-replay skips the proof)",
+                    ));
+                }
+            }
         }
     } else if format == Format::Human {
         eprintln!(
@@ -197,6 +224,5 @@ async fn database_schema(
     db: &DatabaseConnection,
     schemas: &[String],
 ) -> Result<Schema> {
-    let table = ctx.migrator.table_name().to_string();
-    database::introspect(db, &[table.as_str(), bookkeeping::TABLE], schemas).await
+    bookkeeping::user_schema(db, &ctx.migrator.table_name().to_string(), schemas).await
 }

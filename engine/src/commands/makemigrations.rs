@@ -70,6 +70,15 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     } else {
         project.read_snapshot()?
     };
+    // Whether the snapshot is known to be what the migrations produce; the migration
+    // written now then keeps it so.
+    let proven = match &lock {
+        Some(_) if !args.no_replay && adopted_from.is_none() => {
+            super::snapshot::prove_before_writing(ctx, &snapshot, args.scratch.scratch.as_deref())
+                .await?
+        }
+        _ => false,
+    };
     let mut models = models;
     let declared = diff::align(&mut snapshot, &mut models);
 
@@ -135,6 +144,9 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         ));
     }
     let code_written = write(project, lock.as_ref(), &name, code, Some(&models))?;
+    if proven {
+        super::snapshot::remember_proven(ctx);
+    }
     if !args.dry_run {
         for line in &lines {
             sayln!("  - {line}");
@@ -332,7 +344,9 @@ fn write(
         )?);
     }
     // lib.rs goes last, although the journal makes the order irrelevant to safety.
-    files.push((project.lib_rs(), Some(project.register(name)?)));
+    if let Some(lib) = project.register(name)? {
+        files.push((project.lib_rs(), Some(lib)));
+    }
     project.commit(lock, &files)?;
     sayln!(
         "{} {}",

@@ -1,5 +1,6 @@
 //! One module per command; each takes the resolved [`Context`] and returns the exit code.
 
+mod accept;
 mod adopt;
 mod check;
 mod current;
@@ -8,7 +9,9 @@ mod migrate;
 mod questions;
 mod rollback;
 mod showmigrations;
+mod snapshot;
 mod sqlmigrate;
+mod testmigrations;
 
 use crate::cli::Command;
 use crate::context::Context;
@@ -24,7 +27,10 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
         Command::Current(args) => current::current(ctx, &args).await,
         Command::History(args) => rollback::history(ctx, &args).await,
         Command::Showmigrations(args) => showmigrations::showmigrations(ctx, &args).await,
-        Command::Check(args) => check::check(ctx, args.format).await,
+        Command::Check(args) => check::check(ctx, &args).await,
+        Command::Snapshot(args) => snapshot::snapshot(ctx, &args).await,
+        Command::Accept(args) => accept::accept(ctx, &args).await,
+        Command::Testmigrations(args) => testmigrations::testmigrations(ctx, &args).await,
         Command::Schema(args) => check::schema(ctx, &args).await,
         Command::Completions(args) => Ok(completions(args.shell)),
     }

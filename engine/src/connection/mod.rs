@@ -141,6 +141,16 @@ impl DbUrl {
         Some(path.to_string())
     }
 
+    /// The same server and credentials, database `name` (PostgreSQL, MySQL).
+    pub fn with_database(&self, name: &str) -> Result<DbUrl> {
+        let mut url = url::Url::parse(&self.url)
+            .with_context(|| format!("`{}` is not a URL", self.redacted()))?;
+        url.set_path(&format!("/{name}"));
+        Ok(DbUrl {
+            url: url.to_string(),
+        })
+    }
+
     pub fn as_str(&self) -> &str {
         &self.url
     }

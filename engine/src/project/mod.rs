@@ -67,6 +67,14 @@ static MOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
 static BOX_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"Box::new\(\s*({MIGRATION_NAME})::Migration\s*\)")).unwrap()
 });
+/// `include!(concat!(env!("OUT_DIR"), "/migrations.rs"))`: lib.rs takes its migrations
+/// from the directory, as manage-build's `register_migrations` lists them.
+static DIRECTORY_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?m)^[ \t]*include!\s*\(\s*concat!\s*\(\s*env!\s*\(\s*"OUT_DIR"\s*\)\s*,\s*"/migrations\.rs"\s*\)\s*\)"#,
+    )
+    .unwrap()
+});
 static WHOLE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("^{MIGRATION_NAME}$")).unwrap());
 
@@ -154,9 +162,13 @@ impl Project {
         self.shown(&self.migrations_src().join(format!("{name}.rs")))
     }
 
-    /// Names of the migrations registered in lib.rs, in order.
+    /// Names of the migrations registered in lib.rs, in order: every migration file
+    /// when lib.rs takes them from the directory.
     pub fn registered_migrations(&self) -> Result<Vec<String>> {
         let lib = read(&self.lib_rs())?;
+        if DIRECTORY_LIST.is_match(&lib) {
+            return self.migration_files();
+        }
         let Some((start, end)) = migrations_vec(&lib) else {
             return Ok(Vec::new());
         };
@@ -179,9 +191,13 @@ impl Project {
         Ok(files)
     }
 
-    /// lib.rs with `name` added to its module list and to `migrations()`.
-    pub fn register(&self, name: &str) -> Result<String> {
+    /// lib.rs with `name` added to its module list and to `migrations()`; None when
+    /// lib.rs takes its migrations from the directory, where the file is enough.
+    pub fn register(&self, name: &str) -> Result<Option<String>> {
         let lib = read(&self.lib_rs())?;
+        if DIRECTORY_LIST.is_match(&lib) {
+            return Ok(None);
+        }
         let mod_line = format!("mod {name};\n");
         let lib = match MOD_LINE.find_iter(&lib).last() {
             Some(m) => insert_after_line(&lib, m.end(), &mod_line),
@@ -208,11 +224,11 @@ impl Project {
             .iter()
             .map(|n| format!("            Box::new({n}::Migration),\n"))
             .collect();
-        Ok(format!(
+        Ok(Some(format!(
             "{}vec![\n{entries}        ]{}",
             &lib[..start],
             &lib[end..]
-        ))
+        )))
     }
 
     /// The committed snapshot: the schema the migrations produce.
@@ -406,9 +422,9 @@ mod tests {
             layout: Layout::conventional(""),
         };
         fs::write(project.lib_rs(), EMPTY_LIB).unwrap();
-        let one = project.register("m20250101_000000_a").unwrap();
+        let one = project.register("m20250101_000000_a").unwrap().unwrap();
         fs::write(project.lib_rs(), &one).unwrap();
-        let two = project.register("m20250101_000001_b").unwrap();
+        let two = project.register("m20250101_000001_b").unwrap().unwrap();
         fs::write(project.lib_rs(), &two).unwrap();
         assert_eq!(
             project.registered_migrations().unwrap(),
@@ -423,9 +439,27 @@ mod tests {
         );
         assert_ne!(folded, two);
         fs::write(project.lib_rs(), &folded).unwrap();
-        let three = project.register("m20250101_000002_c").unwrap();
+        let three = project.register("m20250101_000002_c").unwrap().unwrap();
         fs::write(project.lib_rs(), &three).unwrap();
         assert_eq!(project.registered_migrations().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_lib_that_lists_the_directory_registers_every_file_and_is_never_edited() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = project_in(dir.path());
+        let lib = "pub use sea_orm_migration::prelude::*;\n\n\
+                   include!(concat!(env!(\"OUT_DIR\"), \"/migrations.rs\"));\n\n\
+                   pub struct Migrator;\n";
+        fs::write(project.lib_rs(), lib).unwrap();
+        for file in ["m20250102_000000_b.rs", "m20250101_000000_a.rs", "util.rs"] {
+            fs::write(project.migrations_src().join(file), "").unwrap();
+        }
+        assert_eq!(
+            project.registered_migrations().unwrap(),
+            ["m20250101_000000_a", "m20250102_000000_b"]
+        );
+        assert_eq!(project.register("m20250103_000000_c").unwrap(), None);
     }
 
     #[test]

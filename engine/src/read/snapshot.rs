@@ -36,6 +36,14 @@ pub fn parse_snapshot<'a>(
 ) -> Result<Schema> {
     let mut schema = Schema::default();
     for (path, text) in files {
+        if has_conflict_markers(&text) {
+            anyhow::bail!(
+                "{} has merge conflict markers: two branches changed it. Run `manage snapshot \
+                 rebuild` to write the snapshot the migrations produce (replayed on a scratch \
+                 database), then review and commit it",
+                path.display()
+            );
+        }
         let kind = path
             .parent()
             .and_then(|p| p.file_name())
@@ -60,6 +68,13 @@ pub fn parse_snapshot<'a>(
         }
     }
     Ok(schema)
+}
+
+/// Whether git left a conflict in this text (`<<<<<<<` ... `>>>>>>>` lines).
+fn has_conflict_markers(text: &str) -> bool {
+    let mut lines = text.lines();
+    lines.any(|l| l.starts_with("<<<<<<< ") || l == "<<<<<<<")
+        && lines.any(|l| l.starts_with(">>>>>>> ") || l == ">>>>>>>")
 }
 
 /// The files that make up the snapshot of `schema`, and the stale ones to delete.

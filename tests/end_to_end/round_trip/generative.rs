@@ -92,7 +92,12 @@ impl Kind {
         match self {
             Kind::Int | Kind::Big => (row * 10 + col).to_string(),
             Kind::Str(_) | Kind::Text => format!("'v{row}_{col}'"),
-            Kind::Bool => if row % 2 == 0 { "TRUE" } else { "FALSE" }.into(),
+            Kind::Bool => if row.is_multiple_of(2) {
+                "TRUE"
+            } else {
+                "FALSE"
+            }
+            .into(),
             Kind::Float => format!("{row}.5"),
             Kind::Bytes => "NULL".into(),
             Kind::Enum(n) => format!("'v{}'", row % usize::from(n)),

@@ -84,13 +84,25 @@ impl Scenario {
         // the repository's `models` in the shared target directory.
         for krate in ["models", "migrations"] {
             let toml = fs::read_to_string(repo.join(krate).join("Cargo.toml")).unwrap();
-            let renamed = toml.replacen(
-                &format!("name = \"{krate}\""),
-                &format!("name = \"{label}-{krate}\""),
-                1,
-            );
+            let renamed = toml
+                .replacen(
+                    &format!("name = \"{krate}\""),
+                    &format!("name = \"{label}-{krate}\""),
+                    1,
+                )
+                .replace(
+                    "path = \"../build-support\"",
+                    &format!("path = {build_support:?}"),
+                );
             fs::write(dir.join(krate).join("Cargo.toml"), renamed).unwrap();
         }
+        // The migration crate's build script lists its migrations for a lib.rs that
+        // asks for them (see `list_migrations_from_directory`).
+        fs::copy(
+            repo.join("migrations/build.rs"),
+            dir.join("migrations/build.rs"),
+        )
+        .unwrap();
         for entry in fs::read_dir(repo.join("models/src")).unwrap() {
             let path = entry.unwrap().path();
             fs::copy(
@@ -102,6 +114,16 @@ impl Scenario {
         fs::write(dir.join("migrations/src/lib.rs"), EMPTY_MIGRATOR).unwrap();
         let bin = target_dir().join("debug").join(&bin_name);
         Scenario { dir, bin }
+    }
+
+    /// Makes the migrations' lib.rs the repository's own, which takes its migrations
+    /// from the directory: `makemigrations` then only adds files.
+    pub fn list_migrations_from_directory(&self) {
+        fs::copy(
+            repo_root().join("migrations/src/lib.rs"),
+            self.dir.join("migrations/src/lib.rs"),
+        )
+        .unwrap();
     }
 
     /// Writes an entity file, declaring its module in the models' lib.rs if new.

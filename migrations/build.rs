@@ -1,0 +1,5 @@
+//! Lists the migrations from src/ (see lib.rs).
+
+fn main() {
+    manage_build::register_migrations();
+}
