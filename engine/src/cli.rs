@@ -107,6 +107,20 @@ pub enum Command {
     )]
     Snapshot(SnapshotArgs),
 
+    /// Replace a range of migrations with one, generated from the schema they make
+    #[command(
+        after_help = "The squashed migration is generated from the schema before FROM and at TO,\n\
+        replayed on a scratch database of the configured backend, and replaces the\n\
+        range's files. A database that applied all of them takes it as applied; one\n\
+        that applied none runs it; one part-way through is refused until the release\n\
+        before the squash has migrated it past them. A migration with hand-written\n\
+        steps a generated one cannot repeat (data statements, SQL for what entities\n\
+        cannot declare) makes the squash refuse, naming it.\n\nExamples:\n  \
+        manage squashmigrations m20261101_090000 m20261120_170000\n  \
+        manage squashmigrations initial add_events -m \"the first release\""
+    )]
+    Squashmigrations(Squash),
+
     /// In a scratch database, each migration up, down (schema restored?), up again
     #[command(
         after_help = "Stops at the first migration that fails to run, or whose down() does not\n\
@@ -366,6 +380,34 @@ pub enum SnapshotAction {
     Verify,
     /// Replay the migrations and write the snapshot they produce
     Rebuild,
+}
+
+#[derive(Debug, Args)]
+pub struct Squash {
+    /// The first migration of the range (full name or a unique part of it)
+    pub from: String,
+
+    /// The last migration of the range (full name or a unique part of it)
+    pub to: String,
+
+    /// What the squashed migration is, written at the top of the file
+    #[arg(short, long)]
+    pub message: Option<String>,
+
+    /// Never prompt; fail when an answer is missing
+    #[arg(long)]
+    pub no_input: bool,
+
+    /// Answer a rename question: `TABLE.OLD=NEW` for a column, `OLD=NEW` for a table
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+
+    /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
+    #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
+    pub default: Vec<String>,
+
+    #[command(flatten)]
+    pub scratch: Scratch,
 }
 
 #[derive(Debug, Args)]

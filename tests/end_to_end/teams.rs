@@ -409,3 +409,132 @@ fn a_harmless_edit_to_an_applied_migration_is_accepted_and_a_harmful_one_refused
         s.manage_at(&db.url, &["check", "--no-replay"]).expect(1);
     }
 }
+
+/// A hand-written migration with a data step a squash cannot repeat.
+const DATA_STEP: &str = r#"use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("UPDATE users SET name = email")
+            .await
+            .map(|_| ())
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+"#;
+
+#[test]
+fn squashmigrations_replaces_a_range_for_databases_at_every_point_of_it() {
+    let s = Scenario::new("teams_squash");
+    s.build();
+    let mut names = vec![make(&s, "initial")];
+    add_field(&s, "user.rs", "pub bio: Option<String>,");
+    names.push(make(&s, "user bio"));
+    add_field(&s, "event.rs", "pub notes: Option<String>,");
+    names.push(make(&s, "event notes"));
+    add_field(&s, "attendee.rs", "pub comment: Option<String>,");
+    names.push(make(&s, "attendee comment"));
+    let out = s
+        .manage(&["makemigrations", "--empty", "-m", "copy emails"])
+        .expect(0);
+    let data = created_migration(&out.stdout).unwrap();
+    fs::write(s.path(&format!("migrations/src/{data}.rs")), DATA_STEP).unwrap();
+    s.build();
+
+    // One database per point: none applied, then each of the four.
+    let mut points = Vec::new();
+    for backend in ALL {
+        for applied in 0..=4 {
+            let Some(db) = TestDb::create(backend, &format!("squash{applied}")) else {
+                break;
+            };
+            if applied > 0 {
+                s.manage_at(&db.url, &["migrate", &names[applied - 1]])
+                    .expect(0);
+            }
+            points.push((applied, db));
+        }
+    }
+
+    // The data step cannot be generated: a range that holds it is refused.
+    let out = s
+        .manage(&["squashmigrations", &names[1], &data, "--no-input"])
+        .expect(3);
+    assert!(
+        out.stderr.contains(&data) && out.stderr.contains("UPDATE users SET name = email"),
+        "{}",
+        out.stderr
+    );
+    let out = s
+        .manage(&["squashmigrations", &names[1], &names[3], "--no-input"])
+        .expect(0);
+    assert!(
+        out.stdout.contains("replacing 3 migrations"),
+        "{}",
+        out.stdout
+    );
+    let squashed = created_migration(&out.stdout).unwrap();
+    let lib = fs::read_to_string(s.path("migrations/src/lib.rs")).unwrap();
+    for original in &names[1..] {
+        assert!(!s.path(&format!("migrations/src/{original}.rs")).exists());
+        assert!(!lib.contains(original.as_str()), "{lib}");
+    }
+    let code = fs::read_to_string(s.path(&format!("migrations/src/{squashed}.rs"))).unwrap();
+    assert!(
+        code.contains(&format!("//! Replaces: {}", names[1..].join(", "))),
+        "{code}"
+    );
+    s.build();
+    s.manage(&["snapshot", "verify"]).expect(0);
+    s.manage(&["testmigrations"]).expect(0);
+
+    for (applied, db) in &points {
+        let _stage = stage(format!("{} with {applied} applied", db.backend));
+        let url = db.url.as_str();
+        match applied {
+            2 | 3 => {
+                let out = s.manage_at(url, &["migrate"]).expect(3);
+                assert!(
+                    out.stderr.contains(&format!(
+                        "applied {} of the 3 migrations squashed into {squashed}",
+                        applied - 1
+                    )),
+                    "{}",
+                    out.stderr
+                );
+                s.manage_at(url, &["check", "--no-replay"]).expect(1);
+                continue;
+            }
+            4 => {
+                // Applied already: only the data step after the squash runs.
+                let out = s.manage_at(url, &["migrate"]).expect(0);
+                assert!(!out.stdout.contains(&squashed), "{}", out.stdout);
+                assert!(out.stdout.contains(&data), "{}", out.stdout);
+            }
+            _ => {
+                let out = s.manage_at(url, &["migrate"]).expect(0);
+                assert!(out.stdout.contains(&squashed), "{}", out.stdout);
+            }
+        }
+        s.manage_at(url, &["check", "--no-replay"]).expect(0);
+        // Reverting the squash reverts what the originals made, and forgets them.
+        s.manage_at(url, &["rollback", "--steps", "2", "--yes"])
+            .expect(0);
+        let out = s
+            .manage_at(url, &["showmigrations", "--format", "json"])
+            .expect(0);
+        let listed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert!(!out.stdout.contains(&names[1]), "{listed}");
+        s.manage_at(url, &["migrate"]).expect(0);
+        s.manage_at(url, &["check", "--no-replay"]).expect(0);
+    }
+}

@@ -196,14 +196,88 @@ where
                 applied_at: applied.remove(m.name()),
             })
             .collect();
-        let unknown = applied
+        let mut states = states;
+        let mut unknown: Vec<MigrationState> = applied
             .into_iter()
             .map(|(name, at)| MigrationState {
                 name,
                 applied_at: Some(at),
             })
             .collect();
+        // Applied migrations this binary lacks may be the originals of a squashed one:
+        // a database that applied all of them has what it makes.
+        if !unknown.is_empty() {
+            for (squashed, originals) in self.replacements() {
+                let applied: Vec<i64> = unknown
+                    .iter()
+                    .filter(|u| originals.contains(&u.name))
+                    .filter_map(|u| u.applied_at)
+                    .collect();
+                if applied.len() != originals.len() {
+                    continue;
+                }
+                if let Some(state) = states.iter_mut().find(|s| s.name == squashed)
+                    && state.applied_at.is_none()
+                {
+                    state.applied_at = applied.iter().max().copied();
+                }
+                unknown.retain(|u| !originals.contains(&u.name));
+            }
+        }
         Ok((states, unknown))
+    }
+
+    /// Each squashed migration with the migrations it replaces (its source's
+    /// `replaces` line, see [`crate::history::replaced`]); none without sources.
+    fn replacements(&self) -> Vec<(String, Vec<String>)> {
+        let Some(sources) = &self.sources else {
+            return Vec::new();
+        };
+        self.known
+            .migrations
+            .iter()
+            .filter_map(|m| {
+                let originals = crate::history::replaced(&sources.text(m.name())?);
+                (!originals.is_empty()).then(|| (m.name().to_string(), originals))
+            })
+            .collect()
+    }
+
+    /// The migrations `name` replaces (it is a squash of them), if any.
+    fn replaced_by(&self, name: &str) -> Vec<String> {
+        self.sources
+            .as_ref()
+            .and_then(|s| s.text(name))
+            .map(|text| crate::history::replaced(&text))
+            .unwrap_or_default()
+    }
+
+    /// Squashed migrations whose originals the database applied only some of (what
+    /// `scan` leaves among the unknown): applying the squash on top would repeat what
+    /// those did. Each with what to do.
+    pub fn partly_replaced(&self, unknown: &[MigrationState]) -> Vec<String> {
+        if unknown.is_empty() {
+            return Vec::new();
+        }
+        self.replacements()
+            .into_iter()
+            .filter_map(|(squashed, originals)| {
+                let (applied, missing): (Vec<&String>, Vec<&String>) = originals
+                    .iter()
+                    .partition(|o| unknown.iter().any(|u| u.name == **o));
+                (!applied.is_empty()).then(|| {
+                    format!(
+                        "the database applied {} of the {} migrations squashed into {squashed} \
+                         ({}) but not {}: migrate it with the release before the squash (which \
+                         has them) first; then this one takes {squashed} as applied",
+                        applied.len(),
+                        originals.len(),
+                        join(&applied),
+                        join(&missing)
+                    )
+                })
+            })
+            .collect()
     }
 
     /// `seaql_migrations` as name → applied_at; empty, and not created, when absent.
@@ -260,6 +334,9 @@ where
         let checksum = self.checksum(name);
         self.bookkeep_alone(name, direction, checksum.as_deref(), 0, &[])
             .await?;
+        if direction == Direction::Down {
+            self.forget_originals(self.db, name).await?;
+        }
         Ok(())
     }
 
@@ -315,6 +392,16 @@ where
             Some(txn) => SchemaManager::new(txn),
             None => SchemaManager::new(self.db),
         }
+    }
+
+    /// Reverting a squashed migration also forgets the originals a database applied
+    /// before the squash: left recorded, they would make it count as applied again.
+    async fn forget_originals<D: ConnectionTrait>(&self, db: &D, name: &str) -> Result<(), DbErr> {
+        for original in self.replaced_by(name) {
+            forget(db, &original).await?;
+            bookkeeping::forget(db, &original).await?;
+        }
+        Ok(())
     }
 
     /// What an applied migration's row keeps of the statements just run.
@@ -406,6 +493,9 @@ where
                 &self.statements_ran(direction),
             )
             .await?;
+            if direction == Direction::Down {
+                self.forget_originals(self.db, name).await?;
+            }
             return Ok(took);
         }
         // SQLite table rebuilds drop and recreate tables: with foreign keys enforced,
@@ -425,6 +515,9 @@ where
         let conn = manager.get_connection();
         let ran = self.statements_ran(direction);
         bookkeep(conn, name, direction, checksum.as_deref(), ms(took), &ran).await?;
+        if direction == Direction::Down {
+            self.forget_originals(conn, name).await?;
+        }
         if sqlite {
             self.foreign_keys
                 .check(conn, &statement_log::peek())
@@ -700,6 +793,14 @@ fn failure_report(
         }
     };
     out
+}
+
+fn join(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|n| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -61,7 +61,10 @@ async fn migrated_schema(
 ) -> Result<(Schema, sea_orm::DbBackend)> {
     let url = ctx.db_url()?;
     let db = url.connect_for_discovery().await?;
-    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    let (states, unknown) = Executor::new(&db, ctx.migrator)
+        .sources(ctx.sources())
+        .scan()
+        .await?;
     if let Some(problem) = crate::apply::bookkeeping::unknown_applied(&unknown, &url.describe()) {
         bail!("{problem}: its schema is not what these migrations make, so it cannot be adopted");
     }

@@ -101,7 +101,9 @@ pub async fn check(ctx: &Context, args: &CheckArgs) -> Result<ExitCode> {
     }
 
     let db = ctx.db_url()?.connect().await?;
-    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    let executor = Executor::new(&db, ctx.migrator).sources(ctx.sources());
+    let (states, unknown) = executor.scan().await?;
+    problems.extend(executor.partly_replaced(&unknown));
     let records = bookkeeping::records(&db).await?;
     if project.on_disk {
         problems.extend(bookkeeping::not_built(

@@ -12,7 +12,10 @@ use std::process::ExitCode;
 pub async fn current(ctx: &Context, args: &Status) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let db = url.connect().await?;
-    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    let (states, unknown) = Executor::new(&db, ctx.migrator)
+        .sources(ctx.sources())
+        .scan()
+        .await?;
     bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     let current = states.iter().rev().find(|s| s.applied_at.is_some());
     let pending: Vec<&str> = states

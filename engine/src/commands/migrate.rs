@@ -49,6 +49,9 @@ async fn run(
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }
     let (states, unknown) = executor.scan().await?;
+    if let Some(problem) = executor.partly_replaced(&unknown).first() {
+        bail!("{problem}");
+    }
     bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.run.unknown.fail_on_unknown)?;
     let steps = plan::to_target(&states, args.target.as_deref())?;
     if ctx.project.on_disk {

@@ -11,6 +11,7 @@ mod rollback;
 mod showmigrations;
 mod snapshot;
 mod sqlmigrate;
+mod squash;
 mod testmigrations;
 
 use crate::cli::Command;
@@ -30,6 +31,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
         Command::Check(args) => check::check(ctx, &args).await,
         Command::Snapshot(args) => snapshot::snapshot(ctx, &args).await,
         Command::Accept(args) => accept::accept(ctx, &args).await,
+        Command::Squashmigrations(args) => squash::squash(ctx, &args).await,
         Command::Testmigrations(args) => testmigrations::testmigrations(ctx, &args).await,
         Command::Schema(args) => check::schema(ctx, &args).await,
         Command::Completions(args) => Ok(completions(args.shell)),

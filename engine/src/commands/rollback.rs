@@ -230,7 +230,10 @@ pub async fn history(ctx: &Context, args: &History) -> Result<ExitCode> {
     let facts = ctx.facts()?;
     let url = ctx.db_url()?;
     let db = url.connect().await?;
-    let (mut states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    let (mut states, unknown) = Executor::new(&db, ctx.migrator)
+        .sources(ctx.sources())
+        .scan()
+        .await?;
     bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     // Listed too, in name order, as sea-orm-migration orders migrations.
     let not_in_binary: BTreeSet<String> = unknown.iter().map(|s| s.name.clone()).collect();

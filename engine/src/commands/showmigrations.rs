@@ -14,7 +14,10 @@ pub async fn showmigrations(ctx: &Context, args: &Status) -> Result<ExitCode> {
     let facts = ctx.facts()?;
     let url = ctx.db_url()?;
     let db = url.connect().await?;
-    let (states, unknown) = Executor::new(&db, ctx.migrator).scan().await?;
+    let (states, unknown) = Executor::new(&db, ctx.migrator)
+        .sources(ctx.sources())
+        .scan()
+        .await?;
     bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.unknown.fail_on_unknown)?;
     if args.output.format == Format::Json {
         let mut rows: Vec<serde_json::Value> = states

@@ -78,6 +78,50 @@ pub async fn replay(
     result.map_err(ReplayError::Failed)
 }
 
+/// A schema read from a database on `backend`, in the snapshot's words: what the
+/// backend cannot show (integer widths on SQLite, enum names on MySQL) taken from the
+/// models where they agree with it, and the `current` snapshot's table kept word for
+/// word where it already says what the database has (it may hold what this backend
+/// cannot show, such as another backend's objects).
+pub fn faithful(
+    read: &Schema,
+    backend: sea_orm::DbBackend,
+    models: &Schema,
+    current: Option<&Schema>,
+) -> Schema {
+    let mut out = super::adopt::reconcile(read, models, backend);
+    let Some(current) = current else {
+        return out;
+    };
+    let one = |name: &str, t: &crate::schema::Table| Schema {
+        tables: [(name.to_string(), t.clone())].into(),
+        enums: current.enums.clone(),
+        ..Schema::default()
+    };
+    for (name, table) in out.tables.iter_mut() {
+        if let (Some(kept), Some(made)) = (current.tables.get(name), read.tables.get(name))
+            && compare::differences(&one(name, kept), &one(name, made), backend).is_empty()
+        {
+            *table = kept.clone();
+        }
+    }
+    for (name, e) in out.enums.iter_mut() {
+        if let Some(kept) = current.enums.get(name)
+            && kept.values == e.values
+        {
+            *e = kept.clone();
+        }
+    }
+    // Views read on another backend cannot be read here: they stay.
+    let here = crate::schema::Backend::of(backend);
+    for (name, view) in &current.views {
+        if view.backend != here {
+            out.views.insert(name.clone(), view.clone());
+        }
+    }
+    out
+}
+
 /// How the snapshot differs from what the migrations make, one sentence each.
 pub fn differences(snapshot: &Schema, replayed: &Replayed) -> Vec<String> {
     compare::differences(snapshot, &replayed.schema, replayed.backend)
@@ -152,39 +196,12 @@ async fn rebuild(ctx: &Context, args: &SnapshotArgs) -> Result<ExitCode> {
     schemas.sort();
     schemas.dedup();
     let replayed = replay(ctx, args.scratch.scratch.as_deref(), &schemas).await?;
-    let mut rebuilt = super::adopt::reconcile(&replayed.schema, &models, replayed.backend);
-    // Where the current snapshot already says what the migrations make, it stays word
-    // for word: it may hold what this backend cannot show (another backend's objects).
-    if let Some(current) = &current {
-        let backend = crate::schema::Backend::of(replayed.backend);
-        let one = |name: &str, t: &crate::schema::Table| Schema {
-            tables: [(name.to_string(), t.clone())].into(),
-            enums: current.enums.clone(),
-            ..Schema::default()
-        };
-        for (name, table) in rebuilt.tables.iter_mut() {
-            if let (Some(kept), Some(made)) =
-                (current.tables.get(name), replayed.schema.tables.get(name))
-                && compare::differences(&one(name, kept), &one(name, made), replayed.backend)
-                    .is_empty()
-            {
-                *table = kept.clone();
-            }
-        }
-        for (name, e) in rebuilt.enums.iter_mut() {
-            if let Some(kept) = current.enums.get(name)
-                && kept.values == e.values
-            {
-                *e = kept.clone();
-            }
-        }
-        // Views read on another backend cannot be replayed here: they stay.
-        for (name, view) in &current.views {
-            if view.backend != backend {
-                rebuilt.views.insert(name.clone(), view.clone());
-            }
-        }
-    }
+    let rebuilt = faithful(
+        &replayed.schema,
+        replayed.backend,
+        &models,
+        current.as_ref(),
+    );
     let changed: Vec<String> = match &current {
         Some(current) => compare::differences(current, &rebuilt, replayed.backend),
         None => vec!["the snapshot could not be read".into()],

@@ -24,6 +24,32 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+/// The line of a squashed migration's header that names the migrations it replaces.
+const REPLACES: &str = "//! Replaces: ";
+
+static REPLACES_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^//! Replaces: ([^\n]*)$").expect("valid"));
+
+/// The header line saying that a migration replaces `originals` (a squash of them).
+pub fn replaces_line(originals: &[String]) -> String {
+    format!("{REPLACES}{}\n", originals.join(", "))
+}
+
+/// The migrations a squashed migration's source says it replaces: a database that
+/// applied all of them takes it as applied. Empty for any other migration.
+pub fn replaced(source: &str) -> Vec<String> {
+    REPLACES_LINE
+        .captures(source)
+        .map(|c| {
+            c[1].split(',')
+                .map(str::trim)
+                .filter(|n| crate::project::is_migration_name(n))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// How a migration touches a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

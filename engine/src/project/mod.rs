@@ -194,20 +194,42 @@ impl Project {
     /// lib.rs with `name` added to its module list and to `migrations()`; None when
     /// lib.rs takes its migrations from the directory, where the file is enough.
     pub fn register(&self, name: &str) -> Result<Option<String>> {
+        self.register_replacing(&[], name)
+    }
+
+    /// lib.rs with `originals` taken out of its module list and `migrations()`, and
+    /// `name` put where the first of them was (at the end when there are none); None
+    /// when lib.rs takes its migrations from the directory.
+    pub fn register_replacing(&self, originals: &[String], name: &str) -> Result<Option<String>> {
         let lib = read(&self.lib_rs())?;
         if DIRECTORY_LIST.is_match(&lib) {
             return Ok(None);
         }
         let mod_line = format!("mod {name};\n");
-        let lib = match MOD_LINE.find_iter(&lib).last() {
-            Some(m) => insert_after_line(&lib, m.end(), &mod_line),
-            None => {
+        let first_original = MOD_LINE
+            .captures_iter(&lib)
+            .find(|c| originals.contains(&c[1].to_string()))
+            .map(|c| c.get(0).expect("whole match").start());
+        let lib = match (first_original, MOD_LINE.find_iter(&lib).last()) {
+            (Some(at), _) => format!("{}{mod_line}{}", &lib[..at], &lib[at..]),
+            (None, Some(m)) => insert_after_line(&lib, m.end(), &mod_line),
+            (None, None) => {
                 let at = lib.find("pub struct Migrator").with_context(|| {
                     format!("{} has no `pub struct Migrator`", self.lib_rs().display())
                 })?;
                 format!("{}{mod_line}\n{}", &lib[..at], &lib[at..])
             }
         };
+        // The originals' module lines go, each with its line break.
+        let lib = MOD_LINE
+            .replace_all(&lib, |c: &regex::Captures| {
+                if originals.contains(&c[1].to_string()) {
+                    "\u{0}".to_string()
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .replace("\u{0}\n", "");
         // Rewrite the whole `vec![...]` in one canonical shape, whatever rustfmt made of it.
         let (start, end) = migrations_vec(&lib).with_context(|| {
             format!(
@@ -215,11 +237,22 @@ impl Project {
                 self.lib_rs().display()
             )
         })?;
-        let mut names: Vec<String> = BOX_ENTRY
-            .captures_iter(&lib[start..end])
-            .map(|c| c[1].to_string())
-            .collect();
-        names.push(name.to_string());
+        let mut names: Vec<String> = Vec::new();
+        let mut placed = false;
+        for entry in BOX_ENTRY.captures_iter(&lib[start..end]) {
+            let entry = entry[1].to_string();
+            if originals.contains(&entry) {
+                if !placed {
+                    names.push(name.to_string());
+                    placed = true;
+                }
+            } else {
+                names.push(entry);
+            }
+        }
+        if !placed {
+            names.push(name.to_string());
+        }
         let entries: String = names
             .iter()
             .map(|n| format!("            Box::new({n}::Migration),\n"))
@@ -442,6 +475,39 @@ mod tests {
         let three = project.register("m20250101_000002_c").unwrap().unwrap();
         fs::write(project.lib_rs(), &three).unwrap();
         assert_eq!(project.registered_migrations().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_squash_takes_the_place_of_its_originals_in_lib() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = project_in(dir.path());
+        fs::write(project.lib_rs(), EMPTY_LIB).unwrap();
+        for name in [
+            "m20250101_000000_a",
+            "m20250102_000000_b",
+            "m20250103_000000_c",
+        ] {
+            let lib = project.register(name).unwrap().unwrap();
+            fs::write(project.lib_rs(), lib).unwrap();
+        }
+        let originals = [
+            "m20250101_000000_a".to_string(),
+            "m20250102_000000_b".to_string(),
+        ];
+        let lib = project
+            .register_replacing(&originals, "m20250102_000000_squashed")
+            .unwrap()
+            .unwrap();
+        fs::write(project.lib_rs(), &lib).unwrap();
+        assert_eq!(
+            project.registered_migrations().unwrap(),
+            ["m20250102_000000_squashed", "m20250103_000000_c"]
+        );
+        assert!(
+            lib.contains("mod m20250102_000000_squashed;\nmod m20250103_000000_c;\n"),
+            "{lib}"
+        );
+        assert!(!lib.contains("_a;") && !lib.contains("_b;"), "{lib}");
     }
 
     #[test]
