@@ -541,12 +541,19 @@ fn adopting_an_existing_project_reads_the_snapshot_from_the_database() {
         let url = db.url.as_str();
         manage(&repo, &["--database-url", url, "migrate"]).ok();
 
+        // The repository's migrations, registered (lib.rs lists the directory), and
+        // no snapshot.
         let dir = empty_project();
-        fs::copy(
-            repo.join("migrations/src/lib.rs"),
-            dir.path().join("migrations/src/lib.rs"),
-        )
-        .unwrap();
+        for entry in fs::read_dir(repo.join("migrations/src")).unwrap() {
+            let path = entry.unwrap().path();
+            fs::copy(
+                &path,
+                dir.path()
+                    .join("migrations/src")
+                    .join(path.file_name().unwrap()),
+            )
+            .unwrap();
+        }
         let before = files(dir.path());
         let refused = manage(
             dir.path(),

@@ -32,6 +32,31 @@ pub struct Replayed {
     pub on: String,
 }
 
+/// Whether this binary's migrations are the project's, as on disk now: only then does
+/// replaying them say anything about the project's snapshot. A binary built before
+/// the last edit, or from another project, carries other migrations (`check` reports
+/// the first case; `./manage` rebuilds before running).
+pub fn binary_has_the_migrations(ctx: &Context) -> bool {
+    if !ctx.project.on_disk {
+        return true;
+    }
+    let Ok(registered) = ctx.project.registered_migrations() else {
+        return false;
+    };
+    let built: Vec<String> = ctx
+        .migrator
+        .migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let disk = ctx.sources();
+    let compiled = crate::project::sources::Sources::CompiledIn(ctx.compiled_in);
+    built == registered
+        && built.iter().all(|name| {
+            disk.checksum(name).is_some() && disk.checksum(name) == compiled.checksum(name)
+        })
+}
+
 /// Why a replay did not finish: no scratch database to replay in (the user cannot
 /// create one, say), or the migrations themselves failed there.
 pub enum ReplayError {
@@ -123,14 +148,32 @@ pub fn faithful(
 }
 
 /// How the snapshot differs from what the migrations make, one sentence each.
+///
+/// The database's own objects (partial indexes, checks, triggers, views) are left
+/// out: `makemigrations --adopt` records those a database has whichever way they came
+/// (a DBA's index included), so that generated migrations keep them, and `check`
+/// compares them with the database itself.
 pub fn differences(snapshot: &Schema, replayed: &Replayed) -> Vec<String> {
-    compare::differences(snapshot, &replayed.schema, replayed.backend)
-        .into_iter()
-        .map(|d| {
-            d.replace("the database", "what the migrations make")
-                .replace("from the database", "from what the migrations make")
-        })
-        .collect()
+    compare::differences(
+        &without_own_objects(snapshot),
+        &without_own_objects(&replayed.schema),
+        replayed.backend,
+    )
+    .into_iter()
+    .map(|d| {
+        d.replace("the database", "what the migrations make")
+            .replace("from the database", "from what the migrations make")
+    })
+    .collect()
+}
+
+fn without_own_objects(schema: &Schema) -> Schema {
+    let mut out = schema.clone();
+    out.views.clear();
+    for table in out.tables.values_mut() {
+        table.unmanaged.retain(|u| u.definition().is_none());
+    }
+    out
 }
 
 /// How to put a snapshot that the migrations do not produce right.
@@ -138,7 +181,20 @@ pub const FIX: &str = "a merge may have kept one side of a snapshot file, or a m
     edited by hand: run `manage snapshot rebuild` to write the snapshot the migrations \
     produce, review it, and commit it";
 
+/// Refuses to replay a binary's migrations that are not the project's.
+fn require_built(ctx: &Context) -> Result<()> {
+    if !binary_has_the_migrations(ctx) {
+        anyhow::bail!(
+            "this binary was not built from the migrations in {}: rebuild it (`./manage` \
+             does) and run it again",
+            ctx.project.shown(&ctx.project.migrations_src())
+        );
+    }
+    Ok(())
+}
+
 async fn verify(ctx: &Context, args: &SnapshotArgs) -> Result<ExitCode> {
+    require_built(ctx)?;
     let snapshot = ctx.snapshot()?;
     let replayed = replay(
         ctx,
@@ -185,6 +241,7 @@ async fn verify(ctx: &Context, args: &SnapshotArgs) -> Result<ExitCode> {
 }
 
 async fn rebuild(ctx: &Context, args: &SnapshotArgs) -> Result<ExitCode> {
+    require_built(ctx)?;
     let lock = ctx.project.lock_for_writing()?;
     let models = ctx.entities.schema()?;
     // The snapshot as it is, when it can be read at all (not after a merge conflict).
@@ -235,6 +292,9 @@ pub async fn prove_before_writing(
     snapshot: &Schema,
     chosen: Option<&str>,
 ) -> Result<bool> {
+    if !binary_has_the_migrations(ctx) {
+        return Ok(false);
+    }
     let memo = ProofMemo::of(ctx)?;
     if memo.holds() {
         return Ok(true);

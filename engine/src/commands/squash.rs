@@ -33,8 +33,7 @@ pub async fn squash(ctx: &Context, args: &Squash) -> Result<ExitCode> {
     let lock = project.lock_for_writing()?;
     let registered = project.registered_migrations()?;
     let migrations = ctx.migrator.migrations();
-    let built: Vec<&str> = migrations.iter().map(|m| m.name()).collect();
-    if built != registered {
+    if !super::snapshot::binary_has_the_migrations(ctx) {
         bail!(
             "this binary was not built from the migrations in {}: rebuild it (`./manage` does) \
              and run squashmigrations again",
