@@ -183,17 +183,8 @@ pub struct MakeMigrations {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Never prompt; fail when an answer is missing
-    #[arg(long)]
-    pub no_input: bool,
-
-    /// Answer a rename question: `TABLE.OLD=NEW` for a column, `OLD=NEW` for a table
-    #[arg(long, value_name = "OLD=NEW")]
-    pub rename: Vec<String>,
-
-    /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
-    #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
-    pub default: Vec<String>,
+    #[command(flatten)]
+    pub questions: Questions,
 
     /// Do not prove the snapshot by replaying the migrations on a scratch database
     /// first
@@ -341,6 +332,22 @@ pub struct Status {
     pub unknown: Unknown,
 }
 
+/// Answers to the questions a schema change raises, for commands that generate code.
+#[derive(Debug, Args)]
+pub struct Questions {
+    /// Never prompt; fail when an answer is missing
+    #[arg(long)]
+    pub no_input: bool,
+
+    /// Answer a rename question: `TABLE.OLD=NEW` for a column, `OLD=NEW` for a table
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+
+    /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
+    #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
+    pub default: Vec<String>,
+}
+
 /// Where migrations are replayed to prove or test them.
 #[derive(Debug, Args)]
 pub struct Scratch {
@@ -394,17 +401,8 @@ pub struct Squash {
     #[arg(short, long)]
     pub message: Option<String>,
 
-    /// Never prompt; fail when an answer is missing
-    #[arg(long)]
-    pub no_input: bool,
-
-    /// Answer a rename question: `TABLE.OLD=NEW` for a column, `OLD=NEW` for a table
-    #[arg(long, value_name = "OLD=NEW")]
-    pub rename: Vec<String>,
-
-    /// One-off value for existing rows of a new NOT NULL column: `TABLE.COLUMN=VALUE`
-    #[arg(long, value_name = "TABLE.COLUMN=VALUE")]
-    pub default: Vec<String>,
+    #[command(flatten)]
+    pub questions: Questions,
 
     #[command(flatten)]
     pub scratch: Scratch,

@@ -38,11 +38,17 @@ pub fn to_target(states: &[MigrationState], target: Option<&str>) -> Result<Vec<
 
 /// The index of the migration named exactly `target`, or uniquely containing it.
 pub fn resolve(states: &[MigrationState], target: &str) -> Result<usize> {
-    if let Some(at) = states.iter().position(|s| s.name == target) {
+    let names: Vec<&str> = states.iter().map(|s| s.name.as_str()).collect();
+    resolve_name(&names, target)
+}
+
+/// [`resolve`] among names.
+pub fn resolve_name(names: &[&str], target: &str) -> Result<usize> {
+    if let Some(at) = names.iter().position(|n| *n == target) {
         return Ok(at);
     }
-    let matches: Vec<usize> = (0..states.len())
-        .filter(|&i| states[i].name.contains(target))
+    let matches: Vec<usize> = (0..names.len())
+        .filter(|&i| names[i].contains(target))
         .collect();
     match matches.as_slice() {
         [one] => Ok(*one),
@@ -51,7 +57,7 @@ pub fn resolve(states: &[MigrationState], target: &str) -> Result<usize> {
             "`{target}` matches {} migrations ({}); give more of the name",
             many.len(),
             many.iter()
-                .map(|&i| states[i].name.as_str())
+                .map(|&i| names[i])
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

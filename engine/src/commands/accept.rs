@@ -9,8 +9,7 @@
 
 use crate::apply::bookkeeping;
 use crate::apply::executor::{self, Direction};
-use crate::apply::migrator::MigrationState;
-use crate::apply::plan::resolve;
+use crate::apply::plan::resolve_name;
 use crate::apply::recorder::Recording;
 use crate::cli::Accept;
 use crate::context::Context;
@@ -27,14 +26,8 @@ pub async fn accept(ctx: &Context, args: &Accept) -> Result<ExitCode> {
     let project = &ctx.project;
     project.require_sources("accept")?;
     let migrations = ctx.migrator.migrations();
-    let states: Vec<MigrationState> = migrations
-        .iter()
-        .map(|m| MigrationState {
-            name: m.name().to_string(),
-            applied_at: None,
-        })
-        .collect();
-    let migration = &migrations[resolve(&states, &args.name)?];
+    let names: Vec<&str> = migrations.iter().map(|m| m.name()).collect();
+    let migration = &migrations[resolve_name(&names, &args.name)?];
     let name = migration.name();
     let path = project.migrations_src().join(format!("{name}.rs"));
     let now = std::fs::read_to_string(&path)

@@ -82,11 +82,12 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let mut models = models;
     let declared = diff::align(&mut snapshot, &mut models);
 
-    let interactive = !args.no_input && !args.check && !args.dry_run && ui::is_interactive();
+    let interactive =
+        !args.questions.no_input && !args.check && !args.dry_run && ui::is_interactive();
     let mut answers = if args.check {
-        Answers::for_check(&args.rename)?
+        Answers::for_check(&args.questions.rename)?
     } else {
-        Answers::new(&args.rename, &args.default, interactive)?
+        Answers::new(&args.questions.rename, &args.questions.default, interactive)?
     };
     let ops = diff::diff(&snapshot, &models, &mut answers).context("nothing written")?;
     if ops.is_empty() {
@@ -262,7 +263,7 @@ fn message(args: &MakeMigrations) -> Result<String> {
         }
         return Ok(m.clone());
     }
-    if args.no_input || !ui::is_interactive() {
+    if args.questions.no_input || !ui::is_interactive() {
         bail!(
             "a migration needs a message: pass -m \"what it does\" (there is no terminal to ask on)"
         );

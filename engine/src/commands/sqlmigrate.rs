@@ -2,8 +2,7 @@
 //! connection that records instead of executing. No database is needed.
 
 use crate::apply::executor;
-use crate::apply::migrator::MigrationState;
-use crate::apply::plan::resolve;
+use crate::apply::plan::resolve_name;
 use crate::apply::recorder::{self, Recording};
 use crate::cli::SqlMigrate;
 use crate::context::Context;
@@ -19,14 +18,8 @@ pub async fn sqlmigrate(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
         .backend()
         .ok_or_else(|| anyhow!("cannot tell the backend from {}", url.describe()))?;
     let migrations = ctx.migrator.migrations();
-    let states: Vec<MigrationState> = migrations
-        .iter()
-        .map(|m| MigrationState {
-            name: m.name().to_string(),
-            applied_at: None,
-        })
-        .collect();
-    let migration = &migrations[resolve(&states, &args.name)?];
+    let names: Vec<&str> = migrations.iter().map(|m| m.name()).collect();
+    let migration = &migrations[resolve_name(&names, &args.name)?];
     let name = migration.name();
 
     let recording = Recording::new(backend);

@@ -11,8 +11,7 @@
 
 use super::questions::Answers;
 use crate::apply::executor::{self, Direction, Executor};
-use crate::apply::migrator::MigrationState;
-use crate::apply::plan::resolve;
+use crate::apply::plan::resolve_name;
 use crate::apply::recorder::Recording;
 use crate::apply::scratch::Scratch;
 use crate::apply::statement_log;
@@ -40,15 +39,9 @@ pub async fn squash(ctx: &Context, args: &Squash) -> Result<ExitCode> {
             project.shown(&project.migrations_src())
         );
     }
-    let states: Vec<MigrationState> = registered
-        .iter()
-        .map(|name| MigrationState {
-            name: name.clone(),
-            applied_at: None,
-        })
-        .collect();
-    let from = resolve(&states, &args.from)?;
-    let to = resolve(&states, &args.to)?;
+    let names: Vec<&str> = registered.iter().map(String::as_str).collect();
+    let from = resolve_name(&names, &args.from)?;
+    let to = resolve_name(&names, &args.to)?;
     if from >= to {
         bail!(
             "{} does not come before {}: a squash replaces two or more migrations, FROM first",
@@ -120,8 +113,8 @@ pub async fn squash(ctx: &Context, args: &Squash) -> Result<ExitCode> {
         );
     }
 
-    let interactive = !args.no_input && ui::is_interactive();
-    let mut answers = Answers::new(&args.rename, &args.default, interactive)?;
+    let interactive = !args.questions.no_input && ui::is_interactive();
+    let mut answers = Answers::new(&args.questions.rename, &args.questions.default, interactive)?;
     let (mut old, mut new) = (before, at_to);
     diff::align(&mut old, &mut new);
     let ops = diff::diff(&old, &new, &mut answers).context("nothing written")?;
