@@ -538,3 +538,47 @@ fn squashmigrations_replaces_a_range_for_databases_at_every_point_of_it() {
         s.manage_at(url, &["check", "--no-replay"]).expect(0);
     }
 }
+
+/// A user who may not create databases gets a clear refusal naming `--scratch`, and
+/// `--scratch` replays in the empty database it names, refusing one that is not empty.
+#[test]
+fn without_the_right_to_create_databases_scratch_names_one() {
+    let Some(scratch) = TestDb::create(Backend::Postgres, "scratch") else {
+        return;
+    };
+    let Some(own) = TestDb::create(Backend::Postgres, "limited") else {
+        return;
+    };
+    let role = format!("manage_t_limited_{}", std::process::id());
+    crate::support::db::execute(
+        &scratch.url,
+        &[
+            &format!("DROP ROLE IF EXISTS {role}"),
+            &format!("CREATE ROLE {role} LOGIN NOCREATEDB"),
+        ],
+    );
+    let limited = own.url.replacen("postgres@", &format!("{role}@"), 1);
+    let s = Scenario::new("teams_scratch");
+    s.build();
+    s.manage(&["makemigrations", "-m", "initial"]).expect(0);
+    s.build();
+
+    let out = s.manage_at(&limited, &["snapshot", "verify"]).expect(3);
+    assert!(
+        out.stderr.contains("the right to create databases") && out.stderr.contains("--scratch"),
+        "{}",
+        out.stderr
+    );
+    s.manage_at(&limited, &["testmigrations"]).expect(3);
+    let out = s
+        .manage_at(&limited, &["snapshot", "verify", "--scratch", &scratch.url])
+        .expect(0);
+    assert!(out.stdout.contains("1 replayed"), "{}", out.stdout);
+    // The named database is left as it is: now it is not empty.
+    let out = s
+        .manage_at(&limited, &["snapshot", "verify", "--scratch", &scratch.url])
+        .expect(3);
+    assert!(out.stderr.contains("is not empty"), "{}", out.stderr);
+    drop(own);
+    crate::support::db::execute(&scratch.url, &[&format!("DROP ROLE IF EXISTS {role}")]);
+}
