@@ -251,7 +251,48 @@ pub struct Run {
     pub retry: bool,
 
     #[command(flatten)]
+    pub table_locks: TableLocks,
+
+    #[command(flatten)]
     pub unknown: Unknown,
+}
+
+/// How long a migration's statement may wait for a table lock (PostgreSQL,
+/// MySQL/MariaDB): a migration queued behind a long transaction would otherwise block
+/// every query behind it, for as long as that transaction lasts.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct TableLocks {
+    /// Give up a statement after SECS waiting for a table lock, and try the migration
+    /// again (PostgreSQL lock_timeout, MySQL lock_wait_timeout); 0 waits as long as it
+    /// takes
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub ddl_lock_timeout: u64,
+
+    /// How many more times a migration that gave up waiting for a lock is tried, after
+    /// 1, 2, 4, ... seconds (at most 10)
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub lock_retries: u32,
+
+    /// PostgreSQL: give up any statement of a migration after SECS (statement_timeout);
+    /// 0, the default, sets none
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub statement_timeout: u64,
+}
+
+impl TableLocks {
+    /// What the executor is told.
+    pub fn waits(self) -> crate::apply::executor::LockWaits {
+        let secs = |s: u64| (s > 0).then(|| std::time::Duration::from_secs(s));
+        crate::apply::executor::LockWaits {
+            timeout: secs(self.ddl_lock_timeout),
+            retries: if self.ddl_lock_timeout > 0 {
+                self.lock_retries
+            } else {
+                0
+            },
+            statement_timeout: secs(self.statement_timeout),
+        }
+    }
 }
 
 /// Applied migrations that the binary does not have.

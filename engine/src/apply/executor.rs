@@ -50,6 +50,9 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// Whether an applied migration's row keeps the statements its up() ran (not in a
     /// `--sql` script, where they would only repeat the script).
     keep_statements: bool,
+    /// How long a statement may wait for a table lock, and how often a migration that
+    /// gave up waiting is tried again.
+    lock_waits: LockWaits,
     /// SIGINT and SIGTERM, taken by the command (see `interrupt`), and where to reach
     /// the database afresh to note what a stopped migration had sent: the run's own
     /// connection may be inside the statement the signal cut short.
@@ -112,6 +115,7 @@ where
             migrator,
             interrupted_before: HashSet::new(),
             keep_statements: true,
+            lock_waits: LockWaits::default(),
             interrupts: None,
         }
     }
@@ -132,6 +136,7 @@ where
             migrator: self.migrator,
             interrupted_before: self.interrupted_before.clone(),
             keep_statements: self.keep_statements,
+            lock_waits: self.lock_waits,
             interrupts: self.interrupts.clone(),
         }
     }
@@ -147,6 +152,13 @@ where
     /// behind (see `interrupt`); `url` is the database this executor's connection is to.
     pub fn interruptible(mut self, interrupts: Arc<Interrupts>, url: &DbUrl) -> Self {
         self.interrupts = Some((interrupts, url.clone()));
+        self
+    }
+
+    /// Bounds each statement's wait for a table lock (PostgreSQL, MySQL/MariaDB), and
+    /// tries a migration that gave up again, after a pause.
+    pub fn lock_waits(mut self, waits: LockWaits) -> Self {
+        self.lock_waits = waits;
         self
     }
 
@@ -404,6 +416,42 @@ where
         Ok(())
     }
 
+    /// Sets how long the migration's statements may wait for a table lock, and
+    /// run, on PostgreSQL for its transaction (`local`) or the session, on MySQL for the
+    /// session. Before the migration's own statements, so never captured as theirs.
+    async fn limit_lock_waits<D: ConnectionTrait>(&self, db: &D, local: bool) -> Result<(), DbErr> {
+        let waits = self.lock_waits;
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let scope = if local { "LOCAL " } else { "" };
+                for (setting, limit) in [
+                    ("lock_timeout", waits.timeout),
+                    ("statement_timeout", waits.statement_timeout),
+                ] {
+                    if let Some(limit) = limit {
+                        db.execute_unprepared(&format!(
+                            "SET {scope}{setting} = '{}ms'",
+                            limit.as_millis()
+                        ))
+                        .await?;
+                    }
+                }
+            }
+            DbBackend::MySql => {
+                if let Some(limit) = waits.timeout {
+                    // MySQL counts whole seconds, at least one.
+                    db.execute_unprepared(&format!(
+                        "SET SESSION lock_wait_timeout = {}",
+                        limit.as_secs().max(1)
+                    ))
+                    .await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// What an applied migration's row keeps of the statements just run.
     fn statements_ran(&self, direction: Direction) -> Vec<String> {
         match direction {
@@ -422,8 +470,35 @@ where
             .await
             .map_err(|e| anyhow!("creating the migration tables: {e}"))?;
         let transactional = transactional(self.db.get_database_backend(), migration);
-        let result = self.run_captured(migration, direction, transactional).await;
-        let statements = statement_log::take();
+        let mut tries = 0;
+        let (result, statements) = loop {
+            let result = self.run_captured(migration, direction, transactional).await;
+            let statements = statement_log::take();
+            let Err(Failure::Migration(err)) = &result else {
+                break (result, statements);
+            };
+            // A statement that gave up waiting for a lock changed nothing; the
+            // migration is tried again if nothing of it is left in the database.
+            let nothing_left = if transactional {
+                !self.in_run_transaction
+            } else {
+                split_failing(err, &statements).0.is_empty()
+                    && !self.interrupted_before.contains(name)
+            };
+            if tries >= self.lock_waits.retries || !nothing_left || !is_lock_timeout(err) {
+                break (result, statements);
+            }
+            tries += 1;
+            let pause = Duration::from_secs((1u64 << (tries - 1).min(4)).min(10));
+            crate::ui::warn(&format!(
+                "{name} gave up waiting {}s for a table lock (another transaction holds it); \
+                 trying again in {}s ({tries} of {})",
+                self.lock_waits.timeout.map_or(0, |t| t.as_secs()),
+                pause.as_secs(),
+                self.lock_waits.retries
+            ));
+            tokio::time::sleep(pause).await;
+        };
         result.map_err(|failure| match failure {
             Failure::Migration(err) => anyhow!(
                 "{}",
@@ -466,6 +541,7 @@ where
             };
             let _window = self.interrupts.as_ref().map(|(i, _)| i.window());
             bookkeeping::record(self.db, name, checksum.as_deref(), marker, &[]).await?;
+            self.limit_lock_waits(self.db, false).await?;
             let manager = SchemaManager::new(self.db);
             let ran = match &self.interrupts {
                 Some((interrupts, url)) => tokio::select! {
@@ -508,6 +584,8 @@ where
         }
         let txn = self.begin().await?;
         let manager = self.manager(&txn);
+        self.limit_lock_waits(manager.get_connection(), true)
+            .await?;
         run_logged(migration, &manager, direction).await?;
         // What is reported now and recorded for `history` is the one figure: the
         // migration's own run, without the bookkeeping and commit around it.
@@ -793,6 +871,37 @@ fn failure_report(
         }
     };
     out
+}
+
+/// How long a migration's statements may wait for table locks, and how often a
+/// migration that gave up is tried again. None: as long as it takes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LockWaits {
+    pub timeout: Option<Duration>,
+    pub retries: u32,
+    /// PostgreSQL's statement_timeout.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// Whether a statement failed because it gave up waiting for a lock: PostgreSQL's
+/// lock_not_available (55P03, what lock_timeout raises), MySQL's lock wait timeout
+/// (1205).
+fn is_lock_timeout(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && let Some(db) = e.as_database_error()
+    {
+        if db.code().as_deref() == Some("55P03") {
+            return true;
+        }
+        if let Some(mysql) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+            return mysql.number() == 1205;
+        }
+    }
+    // The pooler-safe PostgreSQL connection reports the server's words.
+    let text = err.to_string();
+    text.contains("canceling statement due to lock timeout")
+        || text.contains("Lock wait timeout exceeded")
 }
 
 fn join(names: &[&String]) -> String {

@@ -44,7 +44,9 @@ async fn run(
     interrupts: Option<&Arc<Interrupts>>,
 ) -> Result<ExitCode> {
     let sources = ctx.sources();
-    let mut executor = Executor::new(db, ctx.migrator).sources(sources.clone());
+    let mut executor = Executor::new(db, ctx.migrator)
+        .sources(sources.clone())
+        .lock_waits(args.run.table_locks.waits());
     if let Some(interrupts) = interrupts {
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }

@@ -49,7 +49,9 @@ async fn run(
     facts: &BTreeMap<String, Facts>,
     interrupts: Option<&Arc<Interrupts>>,
 ) -> Result<ExitCode> {
-    let mut executor = Executor::new(db, ctx.migrator).sources(ctx.sources());
+    let mut executor = Executor::new(db, ctx.migrator)
+        .sources(ctx.sources())
+        .lock_waits(args.run.table_locks.waits());
     if let Some(interrupts) = interrupts {
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }
