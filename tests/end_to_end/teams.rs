@@ -231,7 +231,17 @@ fn a_snapshot_resolved_the_wrong_way_is_caught_refused_and_rebuilt() {
             "{report}"
         );
         s.manage_at(&db.url, &["check"]).expect(1);
-        s.manage_at(&db.url, &["snapshot", "rebuild"]).expect(0);
+        let out = s
+            .manage_at(&db.url, &["snapshot", "rebuild", "--format", "json"])
+            .expect(0);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert!(
+            report["changed"].as_array().unwrap().iter().any(|c| c
+                .as_str()
+                .unwrap()
+                .contains("users.bio is new in the snapshot")),
+            "{report}"
+        );
         assert_eq!(
             fs::read_to_string(s.path("migrations/schema/tables/users.json")).unwrap(),
             rebuilt,

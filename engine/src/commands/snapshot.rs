@@ -259,16 +259,36 @@ async fn rebuild(ctx: &Context, args: &SnapshotArgs) -> Result<ExitCode> {
         &models,
         current.as_ref(),
     );
+    // What the rebuild changed, in the words of the snapshot before and after.
     let changed: Vec<String> = match &current {
-        Some(current) => compare::differences(current, &rebuilt, replayed.backend),
-        None => vec!["the snapshot could not be read".into()],
+        Some(current) => compare::differences_between(
+            current,
+            &rebuilt,
+            replayed.backend,
+            "is gone from the snapshot",
+            "is new in the snapshot",
+        ),
+        None => vec!["the snapshot could not be read (a merge conflict?): written anew".into()],
     };
     let files = crate::read::snapshot::snapshot_files(&ctx.project.snapshot_dir(), &rebuilt)
         .context("writing the snapshot")?;
     ctx.project.commit(&lock, &files)?;
+    let dir = ctx.project.shown(&ctx.project.snapshot_dir());
+    if args.output.format == Format::Json {
+        sayln!(
+            "{}",
+            serde_json::json!({
+                "rebuilt": dir,
+                "replayed": replayed.migrations,
+                "scratch": replayed.on,
+                "tables": rebuilt.tables.len(),
+                "changed": changed,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     sayln!(
-        "Rebuilt {} from the {} migrations (replayed on {}): {} tables",
-        ctx.project.shown(&ctx.project.snapshot_dir()),
+        "Rebuilt {dir} from the {} migrations (replayed on {}): {} tables",
         replayed.migrations,
         replayed.on,
         rebuilt.tables.len()

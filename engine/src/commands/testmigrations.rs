@@ -142,12 +142,5 @@ async fn run(ctx: &Context, scratch: &Scratch, format: Format) -> Result<Vec<Out
 
 /// How `actual` differs from `expected`, both read from the scratch database.
 fn between(expected: &Schema, actual: &Schema, backend: DbBackend) -> Vec<String> {
-    compare::differences(expected, actual, backend)
-        .into_iter()
-        .map(|d| {
-            d.replace("is missing from the database", "is missing")
-                .replace("is in the database but not expected", "is left over")
-                .replace(" but expected ", " but was ")
-        })
-        .collect()
+    compare::differences_between(expected, actual, backend, "is missing", "is left over")
 }

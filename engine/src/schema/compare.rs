@@ -56,6 +56,27 @@ pub fn differences(expected: &Schema, actual: &Schema, backend: DbBackend) -> Ve
     out
 }
 
+/// `differences` between two schemas neither of which is a live database (a snapshot
+/// against its rebuild, a scratch schema before and after a step): `missing` and
+/// `extra` replace the words that name the database.
+pub fn differences_between(
+    expected: &Schema,
+    actual: &Schema,
+    backend: DbBackend,
+    missing: &str,
+    extra: &str,
+) -> Vec<String> {
+    differences(expected, actual, backend)
+        .into_iter()
+        .map(|d| {
+            d.replace("is missing from the database", missing)
+                .replace("is missing", missing)
+                .replace("is in the database but not expected", extra)
+                .replace(" but expected ", " but was ")
+        })
+        .collect()
+}
+
 fn table_differences(want: &Table, have: &Table, out: &mut Vec<String>) {
     let t = &want.name;
     for c in &want.columns {
