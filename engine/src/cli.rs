@@ -132,6 +132,21 @@ pub enum Command {
     )]
     Testmigrations(TestMigrations),
 
+    /// Find locks, rewrites and breaking changes in the SQL migrations send
+    #[command(
+        after_help = "Lints the SQL each migration's up() sends on the configured backend, recorded\n\
+        without running it: hand-written migrations are read like generated ones. Each\n\
+        finding names a rule (L001...), why it hurts a live database, and the safe way.\n\
+        A migration file opts out with the reason:\n  \
+        // lint: allow L001 -- the table holds a few hundred rows\n  \
+        // lint: allow L003 at statement 2 -- backfilled and checked in the previous release\n\n\
+        Exits 1 when something is found, 3 when it could not run.\n\nExamples:\n  \
+        manage lint                 the migrations the database has not applied\n  \
+        manage lint add_index       one migration\n  \
+        manage lint --all --format json"
+    )]
+    Lint(Lint),
+
     /// Accept an edit to an applied migration whose SQL is unchanged
     #[command(
         after_help = "The edit is harmless when the file is the same Rust as the applied version\n\
@@ -193,6 +208,12 @@ pub struct MakeMigrations {
 
     #[command(flatten)]
     pub scratch: Scratch,
+
+    /// Write the safe forms for live PostgreSQL tables: indexes built CONCURRENTLY,
+    /// foreign keys and NOT NULL added NOT VALID then validated, in a second migration
+    /// that runs outside a transaction
+    #[arg(long)]
+    pub safe: bool,
 
     /// A project with migrations but no snapshot: create it from the migrated database.
     /// With a snapshot: record the database's unmanaged objects (partial indexes,
@@ -453,6 +474,20 @@ pub struct Squash {
 pub struct TestMigrations {
     #[command(flatten)]
     pub scratch: Scratch,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct Lint {
+    /// One migration (full name or a unique part of it); by default those the
+    /// configured database has not applied
+    pub name: Option<String>,
+
+    /// Every migration, applied or not (needs no database)
+    #[arg(long, conflicts_with = "name")]
+    pub all: bool,
 
     #[command(flatten)]
     pub output: Output,

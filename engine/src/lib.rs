@@ -19,6 +19,7 @@ mod context;
 pub mod diff;
 mod exit_code;
 pub mod history;
+pub mod lint;
 pub mod project;
 pub mod read;
 pub mod render;

@@ -8,6 +8,7 @@ mod crash;
 mod deploy;
 mod fk_check;
 mod golden;
+mod lint;
 mod live_tables;
 mod round_trip;
 mod scanner;

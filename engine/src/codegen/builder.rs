@@ -9,8 +9,8 @@ use crate::schema::{
 };
 use crate::sql::{Dialect, helper_column, type_helper};
 use sea_orm::sea_query::{
-    self as sea, Alias, ColumnDef, Expr, ForeignKeyAction, IndexCreateStatement, IntoTableRef,
-    TableCreateStatement, TableRef,
+    self as sea, Alias, ColumnDef, Expr, ForeignKeyAction, ForeignKeyCreateStatement,
+    IndexCreateStatement, IntoTableRef, TableCreateStatement, TableRef,
 };
 use sea_orm_migration::schema as helpers;
 
@@ -116,25 +116,31 @@ pub fn table_statement(t: &Table, dialect: Dialect) -> TableCreateStatement {
         stmt.primary_key(&mut index);
     }
     for fk in &t.foreign_keys {
-        let mut key = sea::ForeignKey::create();
-        key.name(&fk.name)
-            .from_tbl(table_ref(&t.name))
-            .to_tbl(table_ref(&fk.ref_table));
-        for column in &fk.columns {
-            key.from_col(Alias::new(column));
-        }
-        for column in &fk.ref_columns {
-            key.to_col(Alias::new(column));
-        }
-        if fk.on_delete != Action::NoAction {
-            key.on_delete(fk_action(fk.on_delete));
-        }
-        if fk.on_update != Action::NoAction {
-            key.on_update(fk_action(fk.on_update));
-        }
-        stmt.foreign_key(&mut key);
+        stmt.foreign_key(&mut foreign_key_statement(&t.name, fk));
     }
     stmt
+}
+
+/// A foreign key of `table` as SeaQuery's statement (alone, it renders as the
+/// `ALTER TABLE ... ADD CONSTRAINT` that adds it).
+pub fn foreign_key_statement(table: &str, fk: &ForeignKey) -> ForeignKeyCreateStatement {
+    let mut key = sea::ForeignKey::create();
+    key.name(&fk.name)
+        .from_tbl(table_ref(table))
+        .to_tbl(table_ref(&fk.ref_table));
+    for column in &fk.columns {
+        key.from_col(Alias::new(column));
+    }
+    for column in &fk.ref_columns {
+        key.to_col(Alias::new(column));
+    }
+    if fk.on_delete != Action::NoAction {
+        key.on_delete(fk_action(fk.on_delete));
+    }
+    if fk.on_update != Action::NoAction {
+        key.on_update(fk_action(fk.on_update));
+    }
+    key
 }
 
 /// The CREATE INDEX a migration's [`create_index`] runs, as SeaQuery's statement.

@@ -8,11 +8,13 @@
 mod builder;
 mod in_place;
 mod mysql;
+mod online;
 mod postgres;
 mod rustfmt;
 mod sqlite;
 
 pub use builder::{enum_statement, index_statement, table_statement};
+pub use online::Online;
 pub use rustfmt::Rustfmt;
 pub use sqlite::REBUILD_SUFFIX;
 
@@ -42,12 +44,19 @@ impl OnlyOn {
     }
 }
 
-/// The complete file for a migration whose `up()` runs `up` and `down()` runs `down`.
+/// Whether SQLite makes `change` to `from` without rebuilding the table.
+pub fn sqlite_alters_in_place(from: &crate::schema::Table, change: &Change) -> bool {
+    sqlite_stores_alike(from, change) || sqlite::alters_in_place(change)
+}
+
+/// The complete file for a migration whose `up()` runs `up` and `down()` runs `down`;
+/// on PostgreSQL without what `online` moves to a migration of its own.
 pub fn migration_file(
     message: &str,
     up: &[Operation],
     down: &[Operation],
     only_on: Option<&OnlyOn>,
+    online: Option<&Online>,
 ) -> String {
     let mut out = String::new();
     for line in message.lines() {
@@ -81,9 +90,9 @@ pub fn migration_file(
         "#[derive(DeriveMigrationName)]\npub struct Migration;\n\n\
          #[async_trait::async_trait]\nimpl MigrationTrait for Migration {\n",
     );
-    push_fn(&mut body, "up", up, true, only_on);
+    push_fn(&mut body, "up", up, true, only_on, online);
     body.push('\n');
-    push_fn(&mut body, "down", down, false, only_on);
+    push_fn(&mut body, "down", down, false, only_on, online);
     body.push_str("}\n");
     if body.contains("sqlite_enforces_foreign_keys(manager)") {
         body.push_str(SQLITE_FK_HELPER);
@@ -171,7 +180,14 @@ pub fn empty_migration_file(message: &str, file: &str) -> String {
 
 /// `warn`: mark operations that lose data (in `up()`; a `down()` undoes by design).
 /// `only_on`: the function refuses to run on any other backend, before any statement.
-fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool, only_on: Option<&OnlyOn>) {
+fn push_fn(
+    out: &mut String,
+    name: &str,
+    ops: &[Operation],
+    warn: bool,
+    only_on: Option<&OnlyOn>,
+    online: Option<&Online>,
+) {
     let manager = if ops.is_empty() {
         "_manager"
     } else {
@@ -190,7 +206,7 @@ fn push_fn(out: &mut String, name: &str, ops: &[Operation], warn: bool, only_on:
                 push_comment(out, "        // WARNING:", &format!("{warning}."));
             }
         }
-        out.push_str(&statement(op));
+        out.push_str(&statement(op, online));
     }
     out.push_str("        Ok(())\n    }\n");
 }
@@ -278,7 +294,7 @@ fn push_comment(out: &mut String, prefix: &str, text: &str) {
     }
 }
 
-fn statement(op: &Operation) -> String {
+fn statement(op: &Operation, online: Option<&Online>) -> String {
     match op {
         Operation::CreateTable(t) => create_table_with_indexes(t),
         Operation::DropTable(t) => call(
@@ -302,9 +318,36 @@ fn statement(op: &Operation) -> String {
         Operation::AlterEnum { from, to } => alter_enum(from, to),
         Operation::AlterTable { from, to, changes } => {
             let (bridge, unbridge) = mysql_foreign_key_index_bridge(from, to, changes);
+            // What PostgreSQL does here: all of it, unless --safe moved some online.
+            let on_postgres = match online {
+                Some(online) => online.kept_on_postgres(&to.name, changes),
+                None => changes.clone(),
+            };
             if changes.iter().all(sqlite::alters_in_place) {
-                let native: String = changes.iter().map(|c| native_change(&to.name, c)).collect();
-                return format!("{}{native}{}", mysql_only(&bridge), mysql_only(&unbridge));
+                let native = |changes: &[Change]| -> String {
+                    changes.iter().map(|c| native_change(&to.name, c)).collect()
+                };
+                let all = format!(
+                    "{}{}{}",
+                    mysql_only(&bridge),
+                    native(changes),
+                    mysql_only(&unbridge)
+                );
+                if on_postgres == *changes {
+                    return all;
+                }
+                if on_postgres.is_empty() {
+                    return format!(
+                        "        // PostgreSQL: made by the online migration that follows (--safe).\n\
+                         \x20       if manager.get_database_backend() != DbBackend::Postgres {{\n{}        }}\n",
+                        indent(&all)
+                    );
+                }
+                return format!(
+                    "        if manager.get_database_backend() == DbBackend::Postgres {{\n{}        }} else {{\n{}        }}\n",
+                    indent(&native(&on_postgres)),
+                    indent(&all)
+                );
             }
             let (mut mysql, mut postgres) = (bridge, String::new());
             for change in changes {
@@ -312,17 +355,23 @@ fn statement(op: &Operation) -> String {
                     &to.name,
                     &with_unmanaged_default(to, change, Backend::Mysql),
                 );
-                let (_, pg) = portable_change(
-                    &to.name,
-                    &with_unmanaged_default(to, change, Backend::Postgres),
-                );
                 mysql.push_str(&my);
-                postgres.push_str(&pg);
                 if let Change::DropForeignKey(fk) = change {
                     mysql.push_str(&mysql_implicit_index_drop(from, fk));
                 }
             }
+            for change in &on_postgres {
+                let (_, pg) = portable_change(
+                    &to.name,
+                    &with_unmanaged_default(to, change, Backend::Postgres),
+                );
+                postgres.push_str(&pg);
+            }
             mysql.push_str(&unbridge);
+            if postgres.is_empty() && on_postgres.len() < changes.len() {
+                postgres =
+                    "        // Made by the online migration that follows (--safe).\n".into();
+            }
             // What SQLite stores alike (every integer width is INTEGER, an enum is
             // text) needs no rebuild there; the rest may not need one either.
             let for_sqlite: Vec<&Change> = changes
@@ -395,7 +444,7 @@ mod tests {
                 fill: None,
             }],
         };
-        let code = statement(&op);
+        let code = statement(&op, None);
         assert!(!code.contains("__manage_new"), "{code}");
         assert!(code.contains("SQLite stores this alike"), "{code}");
         assert!(code.contains("big_integer"), "{code}");
@@ -466,7 +515,7 @@ mod tests {
     /// A message is user text: nothing in it may break the build or hide code.
     #[test]
     fn text_direction_controls_are_escaped_in_comments_and_literals() {
-        let file = migration_file("pay \u{202E}lanigiro", &[], &[], None);
+        let file = migration_file("pay \u{202E}lanigiro", &[], &[], None, None);
         assert!(!file.contains('\u{202E}'), "{file}");
         assert!(file.starts_with("//! pay \\u{202E}lanigiro\n"), "{file}");
         assert_eq!(lit("a\u{2066}b"), "\"a\\u{2066}b\"");

@@ -11,6 +11,7 @@ use crate::{codegen, diff, ui};
 use anyhow::{Context as _, Result, bail};
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use console::style;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
@@ -28,7 +29,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
         let message = message(args)?;
         let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
         let code = codegen::empty_migration_file(&message, &project.shown_migration(&name));
-        return write(project, lock.as_ref(), &name, code, None);
+        return write(project, lock.as_ref(), &[(name, code)], None);
     }
     // Only a migration with operations is laid out by rustfmt.
     let rustfmt = (!args.check && !args.empty).then(codegen::Rustfmt::start);
@@ -121,11 +122,25 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let message = message(args)?;
     let name = migration_name(project, args.name.as_deref().unwrap_or(&message))?;
     let only_on = adopted_from.and_then(|backend| adopt::written_in_terms_of(backend, &ops));
-    let code = codegen::migration_file(&message, &ops, &diff::reverse(&ops), only_on.as_ref());
+    // --safe: on PostgreSQL the changes that would lock a live table for long move to a
+    // second migration that runs outside a transaction (see codegen's `online`).
+    let online = Some(codegen::Online::of(&ops)).filter(|o| args.safe && !o.is_empty());
+    let code = codegen::migration_file(
+        &message,
+        &ops,
+        &diff::reverse(&ops),
+        only_on.as_ref(),
+        online.as_ref(),
+    );
     let code = match rustfmt {
         Some(rustfmt) => rustfmt.format(code),
         None => code,
     };
+    let online = online.map(|online| {
+        let online_name = format!("{name}_online");
+        let code = codegen::Rustfmt::start().format(online.migration_file(&message, &name));
+        (online_name, code)
+    });
     for warning in ops.iter().flat_map(|op| op.warnings()) {
         ui::warn(&warning);
     }
@@ -135,6 +150,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     for hint in diff::rename_hints(&ops) {
         ui::warn(&hint);
     }
+    lint_changes(ctx, &ops, args.safe)?;
     if let Some(only_on) = &only_on {
         ui::warn(&format!(
             "this migration restores what the {} database held in its own terms ({}): it runs \
@@ -144,7 +160,9 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
             only_on.backend.name()
         ));
     }
-    let code_written = write(project, lock.as_ref(), &name, code, Some(&models))?;
+    let mut files = vec![(name, code)];
+    files.extend(online);
+    let code_written = write(project, lock.as_ref(), &files, Some(&models))?;
     if proven {
         super::snapshot::remember_proven(ctx);
     }
@@ -325,19 +343,24 @@ pub fn slug(text: &str) -> String {
 fn write(
     project: &Project,
     lock: Option<&WriteLock>,
-    name: &str,
-    code: String,
+    migrations: &[(String, String)],
     snapshot: Option<&crate::schema::Schema>,
 ) -> Result<ExitCode> {
     let Some(lock) = lock else {
-        say!("{code}");
+        for (_, code) in migrations {
+            say!("{code}");
+        }
         return Ok(ExitCode::SUCCESS);
     };
-    let path = project.migrations_src().join(format!("{name}.rs"));
-    if path.exists() {
-        bail!("{} already exists; nothing written", project.shown(&path));
+    let mut files = Vec::new();
+    for (name, code) in migrations {
+        let path = project.migrations_src().join(format!("{name}.rs"));
+        if path.exists() {
+            bail!("{} already exists; nothing written", project.shown(&path));
+        }
+        files.push((path, Some(code.clone())));
     }
-    let mut files = vec![(path.clone(), Some(code))];
+    let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
     if let Some(schema) = snapshot {
         files.extend(crate::read::snapshot::snapshot_files(
             &project.snapshot_dir(),
@@ -345,16 +368,50 @@ fn write(
         )?);
     }
     // lib.rs goes last, although the journal makes the order irrelevant to safety.
-    if let Some(lib) = project.register(name)? {
+    let names: Vec<String> = migrations.iter().map(|(n, _)| n.clone()).collect();
+    if let Some(lib) = project.register_all(&names)? {
         files.push((project.lib_rs(), Some(lib)));
     }
     project.commit(lock, &files)?;
-    sayln!(
-        "{} {}",
-        style("Created").green().bold(),
-        project.shown(&path)
-    );
+    for path in paths {
+        sayln!(
+            "{} {}",
+            style("Created").green().bold(),
+            project.shown(&path)
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The lint findings for the changes, on the configured backend (`manage lint` gives
+/// the same for the migration once built).
+fn lint_changes(ctx: &Context, ops: &[diff::Operation], safe: bool) -> Result<()> {
+    let Some(backend) = ctx.db_url()?.backend() else {
+        return Ok(());
+    };
+    let backend = crate::schema::Backend::of(backend);
+    let findings = crate::lint::changes::lint(ops, backend, crate::lint::changes::Safe(safe));
+    for f in &findings {
+        ui::warn(&format!(
+            "{} {} ({}): {}; instead: {}",
+            f.rule.code,
+            f.rule.name,
+            backend.name(),
+            f.what,
+            f.rule.instead
+        ));
+    }
+    if !findings.is_empty() {
+        sayln!(
+            "{}",
+            style(
+                "Lint findings above (`manage lint NAME` once built; opt out in the file with \
+                 `// lint: allow CODE -- reason`)."
+            )
+            .dim()
+        );
+    }
+    Ok(())
 }
 
 /// A migration file that lib.rs does not list never runs; say so early.

@@ -76,6 +76,22 @@ async fn run(
                 Step::Revert(name) => sayln!("  revert  {name}"),
             }
         }
+        // What the migrations to apply would do to a live database (`manage lint`).
+        let migrations = ctx.migrator.migrations();
+        let to_apply = migrations.iter().filter(|m| {
+            steps
+                .iter()
+                .any(|s| matches!(s, Step::Apply(name) if name == m.name()))
+        });
+        let backend = db.get_database_backend();
+        let reports = super::lint::lint_all(ctx, backend, to_apply.map(|m| m.as_ref())).await?;
+        let flagged: Vec<_> = reports.iter().filter(|r| !r.findings.is_empty()).collect();
+        if !flagged.is_empty() {
+            sayln!("Lint findings (`manage lint` explains; they do not stop `migrate`):");
+            for report in flagged {
+                super::lint::print_report(report, "  ");
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if args.sql {

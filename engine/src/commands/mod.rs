@@ -4,6 +4,7 @@ mod accept;
 mod adopt;
 mod check;
 mod current;
+mod lint;
 mod makemigrations;
 mod migrate;
 mod questions;
@@ -30,6 +31,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
         Command::Showmigrations(args) => showmigrations::showmigrations(ctx, &args).await,
         Command::Check(args) => check::check(ctx, &args).await,
         Command::Snapshot(args) => snapshot::snapshot(ctx, &args).await,
+        Command::Lint(args) => lint::lint(ctx, &args).await,
         Command::Accept(args) => accept::accept(ctx, &args).await,
         Command::Squashmigrations(args) => squash::squash(ctx, &args).await,
         Command::Testmigrations(args) => testmigrations::testmigrations(ctx, &args).await,

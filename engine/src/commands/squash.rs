@@ -138,6 +138,7 @@ pub async fn squash(ctx: &Context, args: &Squash) -> Result<ExitCode> {
         &ops,
         &diff::reverse(&ops),
         None,
+        None,
     ));
     let name = squashed_name(&registered, to)?;
     let path = project.migrations_src().join(format!("{name}.rs"));

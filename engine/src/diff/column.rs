@@ -41,7 +41,7 @@ pub(super) fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
 
 /// Type changes PostgreSQL makes without rewriting the table: widening or dropping a
 /// varchar limit, varchar to text, and enum values (handled on the type itself).
-pub(super) fn cheap_on_postgres(from: &ColumnType, to: &ColumnType) -> bool {
+pub fn cheap_on_postgres(from: &ColumnType, to: &ColumnType) -> bool {
     use ColumnType as T;
     match (from, to) {
         (T::String { length: Some(a) }, T::String { length: Some(b) }) => b >= a,

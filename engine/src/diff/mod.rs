@@ -12,6 +12,7 @@
 mod column;
 mod operation;
 
+pub use column::cheap_on_postgres;
 use operation::same_shape;
 pub use operation::{Change, Operation, rename_hints};
 

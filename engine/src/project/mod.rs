@@ -197,11 +197,32 @@ impl Project {
         self.register_replacing(&[], name)
     }
 
+    /// lib.rs with each of `names` added, in order (see [`Project::register`]).
+    pub fn register_all(&self, names: &[String]) -> Result<Option<String>> {
+        let mut lib = read(&self.lib_rs())?;
+        for name in names {
+            match self.registered_in(lib, &[], name)? {
+                Some(next) => lib = next,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(lib))
+    }
+
     /// lib.rs with `originals` taken out of its module list and `migrations()`, and
     /// `name` put where the first of them was (at the end when there are none); None
     /// when lib.rs takes its migrations from the directory.
     pub fn register_replacing(&self, originals: &[String], name: &str) -> Result<Option<String>> {
-        let lib = read(&self.lib_rs())?;
+        self.registered_in(read(&self.lib_rs())?, originals, name)
+    }
+
+    /// `lib` (lib.rs's text) registering `name` in place of `originals`.
+    fn registered_in(
+        &self,
+        lib: String,
+        originals: &[String],
+        name: &str,
+    ) -> Result<Option<String>> {
         if DIRECTORY_LIST.is_match(&lib) {
             return Ok(None);
         }

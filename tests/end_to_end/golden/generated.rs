@@ -153,7 +153,7 @@ fn schema(tables: Vec<Table>) -> Schema {
 fn golden(name: &str, message: &str, from: &Schema, to: &Schema) {
     let up = diff::diff(from, to, &mut Renames).expect("the diff needs no answer");
     assert!(!up.is_empty(), "{message}: no change");
-    let code = codegen::migration_file(message, &up, &diff::reverse(&up), None);
+    let code = codegen::migration_file(message, &up, &diff::reverse(&up), None, None);
     let code = codegen::Rustfmt::start().format(code);
     let description = format!("the migration makemigrations writes for: {message}");
     super::assert_golden(&format!("generated__{name}"), &description, &code);
@@ -252,5 +252,32 @@ fn drop_a_table() {
         "drop posts",
         &schema(vec![users(), posts()]),
         &schema(vec![users()]),
+    );
+}
+
+/// `makemigrations --safe` on live tables: an index, a foreign key and NOT NULL added
+/// to posts, which exists. The first migration keeps them for SQLite and MySQL; the
+/// second makes them online on PostgreSQL.
+#[test]
+fn safe_forms_for_live_tables() {
+    let mut from = posts();
+    from.indexes.clear();
+    from.foreign_keys.clear();
+    column_of(&mut from, "title").nullable = true;
+    let from = schema(vec![users(), from]);
+    let mut posts = posts();
+    column_of(&mut posts, "title").default = Some(Default::String("untitled".into()));
+    let to = schema(vec![users(), posts]);
+    let up = diff::diff(&from, &to, &mut Renames).expect("the diff needs no answer");
+    let online = codegen::Online::of(&up);
+    let message = "posts: author index and key, title required";
+    let first = codegen::migration_file(message, &up, &diff::reverse(&up), None, Some(&online));
+    let first = codegen::Rustfmt::start().format(first);
+    let second =
+        codegen::Rustfmt::start().format(online.migration_file(message, "m20261207_120000_posts"));
+    super::assert_golden(
+        "generated__safe_forms_for_live_tables",
+        "the two migrations makemigrations --safe writes: in a transaction, then online",
+        &format!("{first}\n// ---- m20261207_120000_posts_online.rs ----\n\n{second}"),
     );
 }
