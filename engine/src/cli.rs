@@ -1,5 +1,6 @@
 //! The command line: every command, flag and its help. Parsing only; no side effects.
 
+use crate::connection::server::RunLock;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -275,7 +276,58 @@ pub struct Run {
     pub table_locks: TableLocks,
 
     #[command(flatten)]
+    pub server: ServerModes,
+
+    #[command(flatten)]
     pub unknown: Unknown,
+}
+
+/// How a run adapts to the server behind the URL: detected from its version
+/// (docs/distributed.md), or forced, for a server the detection gets wrong.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ServerModes {
+    /// How concurrent runs exclude each other: the server's advisory lock, or a lease
+    /// row in manage_migration_lock that runs out when its holder dies; auto takes a
+    /// lease on CockroachDB, YugabyteDB, TiDB and Vitess
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = RunLockArg::Auto)]
+    pub run_lock: RunLockArg,
+
+    /// Whether each migration's DDL runs in one transaction with its bookkeeping
+    /// (PostgreSQL, SQLite); off sends it as is and records it after, as on MySQL;
+    /// auto turns it off on CockroachDB and YugabyteDB
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Toggle::Auto)]
+    pub ddl_transactions: Toggle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunLockArg {
+    Auto,
+    Advisory,
+    Lease,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    Auto,
+    On,
+    Off,
+}
+
+impl ServerModes {
+    /// The run lock and whether DDL runs in transactions, on `server`.
+    pub fn resolve(self, server: crate::connection::server::Server) -> (RunLock, bool) {
+        let lock = match self.run_lock {
+            RunLockArg::Auto => server.run_lock(),
+            RunLockArg::Advisory => RunLock::Advisory,
+            RunLockArg::Lease => RunLock::Lease,
+        };
+        let ddl = match self.ddl_transactions {
+            Toggle::Auto => server.ddl_in_transactions(),
+            Toggle::On => true,
+            Toggle::Off => false,
+        };
+        (lock, ddl)
+    }
 }
 
 /// How long a migration's statement may wait for a table lock (PostgreSQL,

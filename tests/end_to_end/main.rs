@@ -6,6 +6,7 @@
 mod cli;
 mod crash;
 mod deploy;
+mod distributed;
 mod fk_check;
 mod golden;
 mod lint;

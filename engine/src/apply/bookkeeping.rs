@@ -49,13 +49,15 @@ pub struct Record {
 }
 
 /// The schema of a migrated database without the bookkeeping tables (`migrations` is
-/// the migrator's own, `seaql_migrations` unless it chose another name).
+/// the migrator's own, `seaql_migrations` unless it chose another name) and the run
+/// lease's.
 pub async fn user_schema(
     db: &DatabaseConnection,
     migrations: &str,
     schemas: &[String],
 ) -> anyhow::Result<crate::schema::Schema> {
-    crate::read::database::introspect(db, &[migrations, TABLE], schemas).await
+    let own = [migrations, TABLE, crate::apply::lock::LEASE_TABLE];
+    crate::read::database::introspect(db, &own, schemas).await
 }
 
 async fn exec<C: ConnectionTrait, S: StatementBuilder>(db: &C, stmt: &S) -> Result<(), DbErr> {

@@ -53,6 +53,8 @@ pub struct Executor<'a, C = DatabaseConnection> {
     /// How long a statement may wait for a table lock, and how often a migration that
     /// gave up waiting is tried again.
     lock_waits: LockWaits,
+    /// Whether migrations that may run in a transaction do (see `ddl_outside_transactions`).
+    ddl_in_transactions: bool,
     /// SIGINT and SIGTERM, taken by the command (see `interrupt`), and where to reach
     /// the database afresh to note what a stopped migration had sent: the run's own
     /// connection may be inside the statement the signal cut short.
@@ -116,6 +118,7 @@ where
             interrupted_before: HashSet::new(),
             keep_statements: true,
             lock_waits: LockWaits::default(),
+            ddl_in_transactions: true,
             interrupts: None,
         }
     }
@@ -137,6 +140,7 @@ where
             interrupted_before: self.interrupted_before.clone(),
             keep_statements: self.keep_statements,
             lock_waits: self.lock_waits,
+            ddl_in_transactions: self.ddl_in_transactions,
             interrupts: self.interrupts.clone(),
         }
     }
@@ -160,6 +164,19 @@ where
     pub fn lock_waits(mut self, waits: LockWaits) -> Self {
         self.lock_waits = waits;
         self
+    }
+
+    /// Runs every migration's DDL outside a transaction and records it after, as on
+    /// MySQL: for servers whose DDL is not transactional, or does not mix with the
+    /// bookkeeping's DML in one transaction (CockroachDB, YugabyteDB).
+    pub fn ddl_outside_transactions(mut self) -> Self {
+        self.ddl_in_transactions = false;
+        self
+    }
+
+    /// Whether migrations run in transactions where they may.
+    pub fn runs_ddl_in_transactions(&self) -> bool {
+        self.ddl_in_transactions
     }
 
     /// Applied migrations' rows do not keep the statements their up() ran.
@@ -469,7 +486,8 @@ where
         self.install()
             .await
             .map_err(|e| anyhow!("creating the migration tables: {e}"))?;
-        let transactional = transactional(self.db.get_database_backend(), migration);
+        let transactional =
+            self.ddl_in_transactions && transactional(self.db.get_database_backend(), migration);
         let mut tries = 0;
         let (result, statements) = loop {
             let result = self.run_captured(migration, direction, transactional).await;

@@ -12,14 +12,28 @@
 //! exactly one, see `DbUrl::connect`), which neither a transaction's end nor DDL
 //! releases. SQLite: an exclusive file lock beside the database file.
 //!
+//! Distributed SQL servers (CockroachDB, YugabyteDB, TiDB, Vitess) take a lease
+//! instead ([`RunLock::Lease`], docs/distributed.md): a row in `manage_migration_lock`
+//! naming the holder and an expiry on the server's clock, taken only when absent or
+//! expired, extended by the holder every few seconds on a connection of its own, and
+//! deleted at the end. A holder that dies stops extending it, and it runs out.
+//!
 //! Waiting is announced once; the lock is released explicitly, and by the server or
 //! the OS if the process dies (a pooler closes a server connection whose client left
 //! inside a transaction, which ends it).
 
 use crate::connection::DbUrl;
+pub use crate::connection::server::RunLock;
 use anyhow::{Result, bail};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::time::{Duration, Instant};
+
+/// The lease's table: one row per database while a run holds it.
+pub const LEASE_TABLE: &str = "manage_migration_lock";
+
+/// How long a lease lasts without being extended, and how often its holder extends it.
+const LEASE: Duration = Duration::from_secs(30);
+const RENEW: Duration = Duration::from_secs(10);
 
 pub struct Lock {
     held: Held,
@@ -33,6 +47,12 @@ enum Held {
     /// PostgreSQL: the connection whose open transaction holds the lock.
     Transaction(DatabaseConnection),
     File(#[allow(dead_code)] std::fs::File),
+    /// The lease's connection and the task that keeps extending it.
+    Lease {
+        db: DatabaseConnection,
+        holder: String,
+        renewing: tokio::task::JoinHandle<()>,
+    },
     Nothing,
 }
 
@@ -61,8 +81,12 @@ impl Lock {
         url: &DbUrl,
         db: &DatabaseConnection,
         holder: Option<DatabaseConnection>,
+        kind: RunLock,
         timeout: Duration,
     ) -> Result<Lock> {
+        if kind == RunLock::Lease {
+            return lease(url, holder, timeout).await;
+        }
         let started = Instant::now();
         let mut announced = false;
         let mut wait = |what: &str| -> Result<()> {
@@ -183,10 +207,11 @@ impl Lock {
         url: &DbUrl,
         db: &DatabaseConnection,
         holder: Option<DatabaseConnection>,
+        kind: RunLock,
         timeout: Duration,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let lock = Lock::acquire(url, db, holder, timeout).await?;
+        let lock = Lock::acquire(url, db, holder, kind, timeout).await?;
         let result = work.await;
         lock.release().await;
         result
@@ -203,7 +228,203 @@ impl Lock {
                 let _ = holder.execute_unprepared("COMMIT").await;
                 let _ = holder.close().await;
             }
+            Held::Lease {
+                db,
+                holder,
+                renewing,
+            } => {
+                renewing.abort();
+                let backend = db.get_database_backend();
+                let _ = db
+                    .execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        format!(
+                            "DELETE FROM {LEASE_TABLE} WHERE name = {} AND holder = {}",
+                            placeholder(backend, 1),
+                            placeholder(backend, 2)
+                        ),
+                        [NAME.into(), holder.into()],
+                    ))
+                    .await;
+                let _ = db.close().await;
+            }
             Held::File(_) | Held::Nothing => {}
+        }
+    }
+}
+
+/// `$n` or `?`.
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".into(),
+    }
+}
+
+/// The server's clock in milliseconds since the epoch, as SQL: every process compares
+/// expiries on one clock, whatever the machines' clocks say.
+fn server_now(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "CAST(extract(epoch from clock_timestamp()) * 1000 AS BIGINT)",
+        _ => "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)",
+    }
+}
+
+/// Who holds a lease: host, process and start time, so that a waiting process can say.
+fn holder_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .take(64)
+        .collect();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{host}:{}:{nanos}", std::process::id())
+}
+
+/// Takes the lease (see the module's comment), waiting up to `timeout` for a holder
+/// to release it or to stop extending it. `connection` is the one kept for extending
+/// it (opened when None).
+async fn lease(
+    url: &DbUrl,
+    connection: Option<DatabaseConnection>,
+    timeout: Duration,
+) -> Result<Lock> {
+    let backend = url
+        .backend()
+        .filter(|b| *b != DbBackend::Sqlite)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--run-lock lease is for database servers; runs on a SQLite file exclude each \
+                 other with a file lock"
+            )
+        })?;
+    let db = match (connection, backend) {
+        (Some(db), _) => db,
+        (None, DbBackend::Postgres) => url.connect_simple().await?,
+        (None, _) => url.connect().await?,
+    };
+    let (text, bigint) = match backend {
+        DbBackend::Postgres => ("TEXT", "BIGINT"),
+        _ => ("VARCHAR(255)", "SIGNED"),
+    };
+    db.execute_unprepared(&format!(
+        "CREATE TABLE IF NOT EXISTS {LEASE_TABLE} (name VARCHAR(100) PRIMARY KEY, holder {text} NOT NULL, \
+         expires_at BIGINT NOT NULL)"
+    ))
+    .await?;
+    let me = holder_id();
+    let now = server_now(backend);
+    let lease_ms = LEASE.as_millis();
+    let (p1, p2) = (placeholder(backend, 1), placeholder(backend, 2));
+    // Inserted, or taken over when expired; else left to its holder.
+    let take = match backend {
+        DbBackend::Postgres => format!(
+            "INSERT INTO {LEASE_TABLE} (name, holder, expires_at) VALUES ({p1}, {p2}, {now} + {lease_ms}) \
+             ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at \
+             WHERE {LEASE_TABLE}.expires_at < {now}"
+        ),
+        _ => format!(
+            "INSERT INTO {LEASE_TABLE} (name, holder, expires_at) VALUES ({p1}, {p2}, {now} + {lease_ms}) \
+             ON DUPLICATE KEY UPDATE holder = IF(expires_at < {now}, VALUES(holder), holder), \
+             expires_at = IF(expires_at < {now}, VALUES(expires_at), expires_at)"
+        ),
+    };
+    let whose = format!(
+        "SELECT holder, CAST(expires_at - {now} AS {bigint}) FROM {LEASE_TABLE} WHERE name = {p1}"
+    );
+    let started = Instant::now();
+    let mut announced = false;
+    loop {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            &take,
+            [NAME.into(), me.clone().into()],
+        ))
+        .await?;
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                &whose,
+                [NAME.into()],
+            ))
+            .await?;
+        let (holder, left_ms) = row
+            .and_then(|r| {
+                Some((
+                    r.try_get_by_index::<String>(0).ok()?,
+                    r.try_get_by_index::<i64>(1).ok()?,
+                ))
+            })
+            .unwrap_or_default();
+        if holder == me {
+            let renewing = tokio::spawn(renew(db.clone(), me.clone()));
+            return Ok(Lock {
+                held: Held::Lease {
+                    db,
+                    holder: me,
+                    renewing,
+                },
+            });
+        }
+        if started.elapsed() >= timeout {
+            bail!(
+                "another process ({holder}) has held the migration lease on {} for {}s, \
+                 extending it (it runs out {}s after its holder stops); giving up (--lock-timeout)",
+                url.describe(),
+                timeout.as_secs(),
+                LEASE.as_secs()
+            );
+        }
+        if !announced {
+            eprintln!(
+                "waiting for another process ({holder}) to finish migrating {} (its lease runs out in {}s unless extended) ...",
+                url.describe(),
+                (left_ms.max(0) + 999) / 1000
+            );
+            announced = true;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Extends the lease every few seconds while the run lasts; says so loudly if another
+/// process took it meanwhile (this process stalled for longer than the lease).
+async fn renew(db: DatabaseConnection, me: String) {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "UPDATE {LEASE_TABLE} SET expires_at = {} + {} WHERE name = {} AND holder = {}",
+        server_now(backend),
+        LEASE.as_millis(),
+        placeholder(backend, 1),
+        placeholder(backend, 2)
+    );
+    loop {
+        tokio::time::sleep(RENEW).await;
+        let extended = db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                &sql,
+                [NAME.into(), me.clone().into()],
+            ))
+            .await;
+        match extended {
+            Ok(r) if r.rows_affected() == 1 => {}
+            Ok(_) => {
+                crate::ui::warn(
+                    "this run lost its migration lease (it was not extended in time and another \
+                     process took it): stop it if another run is migrating",
+                );
+                return;
+            }
+            Err(e) => crate::ui::warn(&format!("extending the migration lease failed: {e}")),
         }
     }
 }

@@ -57,6 +57,12 @@ pub async fn atomic(
             "--atomic needs transactional DDL (PostgreSQL or SQLite): MySQL/MariaDB commit every DDL statement"
         );
     }
+    if !outer.runs_ddl_in_transactions() {
+        bail!(
+            "--atomic needs DDL in transactions, and this run sends it outside them \
+             (--ddl-transactions, or a server whose DDL is not transactional)"
+        );
+    }
     let names = steps.iter().map(|step| match step {
         Step::Apply(name) | Step::Revert(name) => name.as_str(),
     });

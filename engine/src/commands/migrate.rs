@@ -8,6 +8,7 @@ use crate::apply::plan::{self, Step};
 use crate::apply::{bookkeeping, steps};
 use crate::cli::Migrate;
 use crate::connection::DbUrl;
+use crate::connection::server::Server;
 use crate::context::Context;
 use crate::ui;
 use crate::ui::{say, sayln};
@@ -23,17 +24,45 @@ pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let wait = Duration::from_secs(args.wait);
     if args.plan || args.sql {
         let db = url.connect_waiting(wait).await?;
-        return run(ctx, &url, &db, args, None).await;
+        return run(ctx, &url, &db, args, None, true).await;
     }
     let interrupts = Interrupts::listen()?;
     interrupt::unless_stopped(&interrupts, async {
         let (db, holder) = lock::connect_for_run(&url, wait).await?;
+        let (run_lock, ddl_in_transactions) = server_modes(&db, args.run.server).await?;
         // Held from reading what is pending to recording what was applied.
         let timeout = Duration::from_secs(args.run.lock_timeout);
-        let work = run(ctx, &url, &db, args, Some(&interrupts));
-        Lock::holding(&url, &db, holder, timeout, work).await
+        let work = run(ctx, &url, &db, args, Some(&interrupts), ddl_in_transactions);
+        Lock::holding(&url, &db, holder, run_lock, timeout, work).await
     })
     .await
+}
+
+/// How this run locks and whether DDL runs in transactions, for the server on `db`
+/// (see docs/distributed.md); said when it is not the backend's usual way.
+pub async fn server_modes(
+    db: &DatabaseConnection,
+    modes: crate::cli::ServerModes,
+) -> Result<(lock::RunLock, bool)> {
+    let server = Server::detect(db).await?;
+    let (run_lock, ddl_in_transactions) = modes.resolve(server);
+    let usual = (server.run_lock(), server.ddl_in_transactions());
+    if server.is_distributed() || (run_lock, ddl_in_transactions) != usual {
+        let mut how = Vec::new();
+        if run_lock == lock::RunLock::Lease {
+            how.push(format!(
+                "runs exclude each other with a lease ({})",
+                lock::LEASE_TABLE
+            ));
+        }
+        if !ddl_in_transactions && db.get_database_backend() != sea_orm::DbBackend::MySql {
+            how.push("DDL runs outside transactions, recorded after it".into());
+        }
+        if !how.is_empty() {
+            eprintln!("note: {}: {}", server.name(), how.join("; "));
+        }
+    }
+    Ok((run_lock, ddl_in_transactions))
 }
 
 async fn run(
@@ -42,11 +71,15 @@ async fn run(
     db: &DatabaseConnection,
     args: &Migrate,
     interrupts: Option<&Arc<Interrupts>>,
+    ddl_in_transactions: bool,
 ) -> Result<ExitCode> {
     let sources = ctx.sources();
     let mut executor = Executor::new(db, ctx.migrator)
         .sources(sources.clone())
         .lock_waits(args.run.table_locks.waits());
+    if !ddl_in_transactions {
+        executor = executor.ddl_outside_transactions();
+    }
     if let Some(interrupts) = interrupts {
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }

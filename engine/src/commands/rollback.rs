@@ -28,15 +28,25 @@ pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     let facts = ctx.facts()?;
     if args.dry_run {
         let db = url.connect().await?;
-        return run(ctx, &url, &db, args, &facts, None).await;
+        return run(ctx, &url, &db, args, &facts, None, true).await;
     }
     let interrupts = Interrupts::listen()?;
     interrupt::unless_stopped(&interrupts, async {
         let (db, holder) = lock::connect_for_run(&url, Duration::ZERO).await?;
+        let (run_lock, ddl_in_transactions) =
+            super::migrate::server_modes(&db, args.run.server).await?;
         // Held from planning (the plan depends on what is applied) to the last revert.
         let timeout = Duration::from_secs(args.run.lock_timeout);
-        let work = run(ctx, &url, &db, args, &facts, Some(&interrupts));
-        Lock::holding(&url, &db, holder, timeout, work).await
+        let work = run(
+            ctx,
+            &url,
+            &db,
+            args,
+            &facts,
+            Some(&interrupts),
+            ddl_in_transactions,
+        );
+        Lock::holding(&url, &db, holder, run_lock, timeout, work).await
     })
     .await
 }
@@ -48,10 +58,14 @@ async fn run(
     args: &Rollback,
     facts: &BTreeMap<String, Facts>,
     interrupts: Option<&Arc<Interrupts>>,
+    ddl_in_transactions: bool,
 ) -> Result<ExitCode> {
     let mut executor = Executor::new(db, ctx.migrator)
         .sources(ctx.sources())
         .lock_waits(args.run.table_locks.waits());
+    if !ddl_in_transactions {
+        executor = executor.ddl_outside_transactions();
+    }
     if let Some(interrupts) = interrupts {
         executor = executor.interruptible(Arc::clone(interrupts), url);
     }

@@ -6,6 +6,7 @@
 
 mod cpu_pin;
 pub mod redact;
+pub mod server;
 pub(crate) mod simple_protocol;
 
 use anyhow::{Context, Result, bail};

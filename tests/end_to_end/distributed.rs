@@ -1,0 +1,155 @@
+//! What `migrate` does on distributed SQL servers, forced on the local PostgreSQL and
+//! MariaDB (docs/distributed.md): runs exclude each other with a lease row instead of
+//! the server's advisory lock, and DDL runs outside transactions, recorded after it.
+
+use crate::support::db::{Backend, TestDb};
+use crate::support::scenario::Scenario;
+use crate::support::stage::stage;
+use crate::support::{self, created_migration};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+fn exec(url: &str, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let db = Database::connect(url).await.unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.unwrap();
+    });
+}
+
+fn count(url: &str, backend: DbBackend, sql: &str) -> i64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let db = Database::connect(url).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        let n = row
+            .try_get_by_index::<i64>(0)
+            .unwrap_or_else(|_| row.try_get_by_index::<i32>(0).unwrap() as i64);
+        db.close().await.unwrap();
+        n
+    })
+}
+
+#[test]
+fn a_lease_excludes_runs_a_dead_holders_lease_runs_out_and_ddl_runs_outside_transactions() {
+    let s = Scenario::new("distributed");
+    s.build();
+    let out = s.manage(&["makemigrations", "-m", "initial"]).expect(0);
+    created_migration(&out.stdout).unwrap();
+    let user = s.read_model("user.rs");
+    s.write_model(
+        "user.rs",
+        &user.replacen(
+            "pub struct Model {\n",
+            "pub struct Model {\n    pub bio: Option<String>,\n",
+            1,
+        ),
+    );
+    s.build();
+    s.manage(&["makemigrations", "-m", "user bio"]).expect(0);
+    s.build();
+
+    // SQLite has no server to hold a lease: said, not ignored.
+    let out = s.manage(&["migrate", "--run-lock", "lease"]).expect(3);
+    assert!(
+        out.stderr
+            .contains("--run-lock lease is for database servers"),
+        "{}",
+        out.stderr
+    );
+
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let _stage = stage(backend);
+        let Some(db) = TestDb::create(backend, "lease") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        let dbb = match backend {
+            Backend::Postgres => DbBackend::Postgres,
+            _ => DbBackend::MySql,
+        };
+        let now_ms = match backend {
+            Backend::Postgres => "CAST(extract(epoch from clock_timestamp()) * 1000 AS BIGINT)",
+            _ => "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)",
+        };
+
+        // Another process holds a live lease: this run waits, then gives up naming it.
+        exec(
+            url,
+            "CREATE TABLE manage_migration_lock (name VARCHAR(100) PRIMARY KEY, \
+             holder VARCHAR(255) NOT NULL, expires_at BIGINT NOT NULL)",
+        );
+        exec(
+            url,
+            &format!(
+                "INSERT INTO manage_migration_lock VALUES ('manage:migrations', \
+                 'other-host:4242:1', {now_ms} + 600000)"
+            ),
+        );
+        let forced = ["--run-lock", "lease", "--ddl-transactions", "off"];
+        let mut args = vec!["migrate", "--lock-timeout", "1"];
+        args.extend(forced);
+        let out = s.manage_at(url, &args).expect(3);
+        assert!(out.stderr.contains("other-host:4242:1"), "{}", out.stderr);
+        assert!(out.stderr.contains("migration lease"), "{}", out.stderr);
+        assert_eq!(
+            count(url, dbb, "SELECT count(*) FROM manage_migration_lock"),
+            1
+        );
+
+        // Its holder died: the lease ran out, and the next run takes it over.
+        exec(
+            url,
+            &format!("UPDATE manage_migration_lock SET expires_at = {now_ms} - 1"),
+        );
+        let mut args = vec!["migrate"];
+        args.extend(forced);
+        let out = s.manage_at(url, &args).expect(0);
+        assert!(
+            out.stderr.contains("runs exclude each other with a lease"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stdout.matches("Applied m").count(), 2, "{}", out.stdout);
+        // Released at the end; and the lease's table is not the application's schema.
+        assert_eq!(
+            count(url, dbb, "SELECT count(*) FROM manage_migration_lock"),
+            0
+        );
+        s.manage_at(url, &["check", "--no-replay"]).expect(0);
+
+        // Several replicas at once: each migration runs exactly once.
+        let mut args = vec!["rollback", "--steps", "2", "--yes"];
+        args.extend(forced);
+        s.manage_at(url, &args).expect(0);
+        // No transaction can hold a run whose DDL runs outside them.
+        let mut args = vec!["migrate", "--atomic"];
+        args.extend(forced);
+        let out = s.manage_at(url, &args).expect(3);
+        assert!(out.stderr.contains("--atomic needs"), "{}", out.stderr);
+        let mut args = vec!["--database-url", url, "migrate", "--wait", "10"];
+        args.extend(forced);
+        let mut applied = 0;
+        for out in support::replicas(&s.bin, s.root(), &args, 4) {
+            assert_eq!(
+                out.code, 0,
+                "a replica failed:\n{}\n{}",
+                out.stdout, out.stderr
+            );
+            applied += out.stdout.matches("Applied m").count();
+        }
+        assert_eq!(applied, 2, "each migration is applied exactly once");
+        assert_eq!(count(url, dbb, "SELECT count(*) FROM seaql_migrations"), 2);
+        s.manage_at(url, &["check", "--no-replay"]).expect(0);
+    }
+}
