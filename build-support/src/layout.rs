@@ -19,6 +19,8 @@ pub struct Layout {
     pub root: PathBuf,
     pub entities: Crate,
     pub migrations: Crate,
+    /// `safe-migrations = true` under `[package.metadata.manage]`.
+    pub safe_migrations: bool,
 }
 
 /// One of the project's crates.
@@ -93,10 +95,20 @@ pub fn read(manifest_dir: &Path) -> Result<Layout, Error> {
     let entities = describe(&manifest, manifest_dir, &entities, "entity")?;
     let migrations = describe(&manifest, manifest_dir, &migrations, "migration")?;
     let root = common_ancestor(&[manifest_dir, &entities.dir, &migrations.dir]);
+    let safe_migrations = match configured.and_then(|c| c.get("safe-migrations")) {
+        None => false,
+        Some(value) => value.as_bool().ok_or_else(|| {
+            Error(format!(
+                "{}: [package.metadata.manage] safe-migrations must be true or false",
+                manifest_path.display()
+            ))
+        })?,
+    };
     Ok(Layout {
         root,
         entities,
         migrations,
+        safe_migrations,
     })
 }
 
@@ -351,7 +363,8 @@ mod tests {
             (
                 "tools/manage/Cargo.toml",
                 "[package]\nname = \"manage\"\n\n[package.metadata.manage]\n\
-                 entities = \"../../crates/db-entities\"\nmigrations = \"../../crates/db-migrations\"\n\n\
+                 entities = \"../../crates/db-entities\"\nmigrations = \"../../crates/db-migrations\"\n\
+                 safe-migrations = true\n\n\
                  [dependencies]\ndb-entities = { path = \"../../crates/db-entities\" }\n\
                  db-migrations = { path = \"../../crates/db-migrations\" }\n",
             ),
@@ -365,6 +378,7 @@ mod tests {
         assert_eq!(layout.root, dir.path());
         assert_eq!(layout.relative(&layout.entities.dir), "crates/db-entities");
         assert_eq!(layout.entities.name, "db_entities");
+        assert!(layout.safe_migrations);
     }
 
     #[test]

@@ -75,11 +75,12 @@ pub fn generate(manifest_dir: &std::path::Path) -> Result<String, Error> {
     .unwrap();
     writeln!(
         code,
-        "/// Where the project's crates are.\nconst LAYOUT: manage::Layout = manage::Layout {{\n    \
-         root: {:?},\n    entities: {:?},\n    migrations: {:?},\n}};\n",
+        "/// Where the project's crates are, and its settings.\nconst LAYOUT: manage::Layout = manage::Layout {{\n    \
+         root: {:?},\n    entities: {:?},\n    migrations: {:?},\n    safe_migrations: {},\n}};\n",
         layout.root.display().to_string(),
         layout.relative(&layout.entities.dir),
         layout.relative(&layout.migrations.dir),
+        layout.safe_migrations,
     )
     .unwrap();
     code += &compiled_in::render(&layout.migrations.dir);

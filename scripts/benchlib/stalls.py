@@ -227,7 +227,7 @@ def plot(results, rows, out_png):
     ax.set_xscale("log")
     ax.set_xlabel("longest single write while the change ran (ms, log scale)")
     ax.set_title(f"PostgreSQL, {rows:,}-row table under {WRITERS} writers")
-    ax.legend(loc="lower right")
+    ax.legend(loc="center right")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
 

@@ -124,7 +124,8 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     let only_on = adopted_from.and_then(|backend| adopt::written_in_terms_of(backend, &ops));
     // --safe: on PostgreSQL the changes that would lock a live table for long move to a
     // second migration that runs outside a transaction (see codegen's `online`).
-    let online = Some(codegen::Online::of(&ops)).filter(|o| args.safe && !o.is_empty());
+    let safe = args.safe || project.layout.safe_migrations;
+    let online = Some(codegen::Online::of(&ops)).filter(|o| safe && !o.is_empty());
     let code = codegen::migration_file(
         &message,
         &ops,
@@ -150,7 +151,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     for hint in diff::rename_hints(&ops) {
         ui::warn(&hint);
     }
-    lint_changes(ctx, &ops, args.safe)?;
+    lint_changes(ctx, &ops, args.safe || project.layout.safe_migrations)?;
     if let Some(only_on) = &only_on {
         ui::warn(&format!(
             "this migration restores what the {} database held in its own terms ({}): it runs \

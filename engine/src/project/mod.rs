@@ -28,7 +28,8 @@ pub struct Project {
 }
 
 /// Where the project's crates are, as the binary's build found them (manage-build
-/// reads `[package.metadata.manage]`, else the conventional places).
+/// reads `[package.metadata.manage]`, else the conventional places), and the
+/// project's settings there.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     /// The project's root when the binary was built.
@@ -37,6 +38,9 @@ pub struct Layout {
     pub entities: &'static str,
     /// The migration crate's directory, likewise.
     pub migrations: &'static str,
+    /// `safe-migrations = true`: `makemigrations` always writes the safe forms for
+    /// live PostgreSQL tables, as with `--safe`.
+    pub safe_migrations: bool,
 }
 
 impl Layout {
@@ -46,6 +50,7 @@ impl Layout {
             root,
             entities: "models",
             migrations: "migrations",
+            safe_migrations: false,
         }
     }
 }
