@@ -2,62 +2,45 @@
 //! MariaDB (docs/distributed.md): runs exclude each other with a lease row instead of
 //! the server's advisory lock, and DDL runs outside transactions, recorded after it.
 
+use crate::support;
 use crate::support::db::{Backend, TestDb};
 use crate::support::scenario::Scenario;
 use crate::support::stage::stage;
-use crate::support::{self, created_migration};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
-fn exec(url: &str, sql: &str) {
+/// Runs `work` on a fresh direct connection to `url`.
+fn with_db<T>(url: &str, work: impl AsyncFnOnce(&sea_orm::DatabaseConnection) -> T) -> T {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         let db = Database::connect(url).await.unwrap();
-        db.execute_unprepared(sql).await.unwrap();
+        let out = work(&db).await;
         db.close().await.unwrap();
-    });
+        out
+    })
+}
+
+fn exec(url: &str, sql: &str) {
+    with_db(url, async |db| db.execute_unprepared(sql).await.unwrap());
 }
 
 fn count(url: &str, backend: DbBackend, sql: &str) -> i64 {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let db = Database::connect(url).await.unwrap();
+    with_db(url, async |db| {
         let row = db
             .query_one_raw(Statement::from_string(backend, sql))
             .await
             .unwrap()
             .unwrap();
-        let n = row
-            .try_get_by_index::<i64>(0)
-            .unwrap_or_else(|_| row.try_get_by_index::<i32>(0).unwrap() as i64);
-        db.close().await.unwrap();
-        n
+        row.try_get_by_index::<i64>(0)
+            .unwrap_or_else(|_| row.try_get_by_index::<i32>(0).unwrap() as i64)
     })
 }
 
 #[test]
 fn a_lease_excludes_runs_a_dead_holders_lease_runs_out_and_ddl_runs_outside_transactions() {
-    let s = Scenario::new("distributed");
-    s.build();
-    let out = s.manage(&["makemigrations", "-m", "initial"]).expect(0);
-    created_migration(&out.stdout).unwrap();
-    let user = s.read_model("user.rs");
-    s.write_model(
-        "user.rs",
-        &user.replacen(
-            "pub struct Model {\n",
-            "pub struct Model {\n    pub bio: Option<String>,\n",
-            1,
-        ),
-    );
-    s.build();
-    s.manage(&["makemigrations", "-m", "user bio"]).expect(0);
-    s.build();
+    let (s, _, _) = Scenario::initial_then_user_bio("distributed");
 
     // SQLite has no server to hold a lease: said, not ignored.
     let out = s.manage(&["migrate", "--run-lock", "lease"]).expect(3);

@@ -10,34 +10,33 @@ use crate::support::scenario::Scenario;
 use crate::support::stage::stage;
 use std::fs;
 
-/// The codes of a `lint --format json` report, by migration.
-fn codes(out: &Run, migration: &str) -> Vec<String> {
+/// One list of a `lint --format json` report (`findings` or `allowed`) for one
+/// migration: each entry's code, and its reason where it has one.
+fn listed(out: &Run, migration: &str, list: &str) -> Vec<(String, String)> {
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     report["migrations"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|m| m["migration"] == migration)
-        .flat_map(|m| m["findings"].as_array().unwrap().clone())
-        .map(|f| f["code"].as_str().unwrap().to_string())
+        .flat_map(|m| m[list].as_array().unwrap().clone())
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or_default().to_string();
+            (text("code"), text("reason"))
+        })
+        .collect()
+}
+
+/// The codes of the findings for one migration.
+fn codes(out: &Run, migration: &str) -> Vec<String> {
+    listed(out, migration, "findings")
+        .into_iter()
+        .map(|(code, _)| code)
         .collect()
 }
 
 fn allowed(out: &Run, migration: &str) -> Vec<(String, String)> {
-    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    report["migrations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["migration"] == migration)
-        .flat_map(|m| m["allowed"].as_array().unwrap().clone())
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["reason"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    listed(out, migration, "allowed")
 }
 
 #[test]

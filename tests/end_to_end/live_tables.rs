@@ -5,30 +5,14 @@
 use crate::support::db::{Backend, TestDb};
 use crate::support::scenario::Scenario;
 use crate::support::stage::stage;
-use crate::support::{Run, created_migration};
+use crate::support::Run;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 #[test]
 fn a_migration_behind_a_long_transaction_gives_up_waiting_and_is_tried_again() {
-    let s = Scenario::new("live_locks");
-    s.build();
-    let out = s.manage(&["makemigrations", "-m", "initial"]).expect(0);
-    let initial = created_migration(&out.stdout).unwrap();
-    let user = s.read_model("user.rs");
-    s.write_model(
-        "user.rs",
-        &user.replacen(
-            "pub struct Model {\n",
-            "pub struct Model {\n    pub bio: Option<String>,\n",
-            1,
-        ),
-    );
-    s.build();
-    let out = s.manage(&["makemigrations", "-m", "user bio"]).expect(0);
-    let bio = created_migration(&out.stdout).unwrap();
-    s.build();
+    let (s, initial, bio) = Scenario::initial_then_user_bio("live_locks");
 
     for backend in [Backend::Postgres, Backend::MySql] {
         let _stage = stage(backend);

@@ -7,7 +7,7 @@ use crate::cli::{Format, Lint};
 use crate::context::Context;
 use crate::lint::{self, Report};
 use crate::ui::sayln;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use console::style;
 use sea_orm::DbBackend;
 use sea_orm_migration::MigrationTrait;
@@ -15,9 +15,7 @@ use std::process::ExitCode;
 
 pub async fn lint(ctx: &Context, args: &Lint) -> Result<ExitCode> {
     let url = ctx.db_url()?;
-    let backend = url
-        .backend()
-        .ok_or_else(|| anyhow!("cannot tell the backend from {}", url.describe()))?;
+    let backend = url.require_backend()?;
     let migrations = ctx.migrator.migrations();
     let names: Vec<&str> = migrations.iter().map(|m| m.name()).collect();
     let chosen: Vec<usize> = match &args.name {

@@ -14,9 +14,7 @@ use std::process::ExitCode;
 
 pub async fn sqlmigrate(ctx: &Context, args: &SqlMigrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
-    let backend = url
-        .backend()
-        .ok_or_else(|| anyhow!("cannot tell the backend from {}", url.describe()))?;
+    let backend = url.require_backend()?;
     let migrations = ctx.migrator.migrations();
     let names: Vec<&str> = migrations.iter().map(|m| m.name()).collect();
     let migration = &migrations[resolve_name(&names, &args.name)?];

@@ -84,6 +84,12 @@ impl DbUrl {
         Ok(DbUrl { url })
     }
 
+    /// The backend, for commands that only render SQL for it (no connection).
+    pub fn require_backend(&self) -> anyhow::Result<DbBackend> {
+        self.backend()
+            .ok_or_else(|| anyhow::anyhow!("cannot tell the backend from {}", self.describe()))
+    }
+
     pub fn backend(&self) -> Option<DbBackend> {
         let scheme = self.url.split(':').next().unwrap_or_default();
         match scheme {

@@ -116,6 +116,29 @@ impl Scenario {
         Scenario { dir, bin }
     }
 
+    /// A built project with two migrations: `initial` (the example models) and one
+    /// adding a nullable `users.bio`; their names, in order.
+    pub fn initial_then_user_bio(label: &str) -> (Scenario, String, String) {
+        let s = Scenario::new(label);
+        s.build();
+        let out = s.manage(&["makemigrations", "-m", "initial"]).expect(0);
+        let initial = super::created_migration(&out.stdout).unwrap();
+        let user = s.read_model("user.rs");
+        s.write_model(
+            "user.rs",
+            &user.replacen(
+                "pub struct Model {\n",
+                "pub struct Model {\n    pub bio: Option<String>,\n",
+                1,
+            ),
+        );
+        s.build();
+        let out = s.manage(&["makemigrations", "-m", "user bio"]).expect(0);
+        let bio = super::created_migration(&out.stdout).unwrap();
+        s.build();
+        (s, initial, bio)
+    }
+
     /// Makes the migrations' lib.rs the repository's own, which takes its migrations
     /// from the directory: `makemigrations` then only adds files.
     pub fn list_migrations_from_directory(&self) {
