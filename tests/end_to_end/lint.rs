@@ -169,6 +169,14 @@ fn unsafe_changes_are_found_by_code_and_the_safe_forms_migrate_everywhere() {
                 assert_eq!(on_hand, ["L007"], "{}", out.stdout);
             }
         }
+        // What manage itself writes is read whole: the safe forms, SQLite's rebuilds.
+        for migration in [&changes, &online] {
+            assert!(
+                listed(&out, migration, "unread").is_empty(),
+                "{migration}: {}",
+                out.stdout
+            );
+        }
         // The same for one migration, in words.
         let out = s.manage_at(url, &["lint", "hand_written"]).expect(1);
         assert!(

@@ -2,10 +2,10 @@
 //! behind a long transaction (and block every query queued behind it) gives up after
 //! a bounded wait, and the migration is tried again after a pause.
 
+use crate::support::Run;
 use crate::support::db::{Backend, TestDb};
 use crate::support::scenario::Scenario;
 use crate::support::stage::stage;
-use crate::support::Run;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use std::process::{Command, Stdio};
 use std::time::Duration;

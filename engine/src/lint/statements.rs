@@ -72,7 +72,34 @@ fn parse(backend: Backend, sql: &str) -> Result<Vec<Statement>, String> {
         Backend::Mysql => &MySqlDialect {},
         Backend::Sqlite => &SQLiteDialect {},
     };
+    if takes_no_table_lock(dialect, sql) {
+        return Ok(Vec::new());
+    }
     Parser::parse_sql(dialect, sql).map_err(|e| e.to_string())
+}
+
+/// Statements the parser does not read but no rule is about: SQLite's `PRAGMA`s
+/// (what its table rebuilds send) and PostgreSQL's `DROP INDEX CONCURRENTLY` (what
+/// the safe forms send), told by their first words.
+fn takes_no_table_lock(dialect: &dyn Dialect, sql: &str) -> bool {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize() else {
+        return false;
+    };
+    let words: Vec<Keyword> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .take(3)
+        .map(|t| match t {
+            Token::Word(w) => w.keyword,
+            _ => Keyword::NoKeyword,
+        })
+        .collect();
+    matches!(
+        words.as_slice(),
+        [Keyword::PRAGMA, ..] | [Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY]
+    )
 }
 
 /// The unqualified table name, as the rules compare it.
@@ -676,6 +703,16 @@ mod tests {
         assert!(codes(Backend::Postgres, true, &add).is_empty());
         let rename = [r#"ALTER TYPE "mood" RENAME TO "mood__manage_old""#];
         assert_eq!(codes(Backend::Postgres, true, &rename), ["L009"]);
+    }
+
+    #[test]
+    fn pragmas_and_concurrent_index_drops_are_read_as_harmless() {
+        let sql = [
+            "PRAGMA legacy_alter_table = ON",
+            r#"DROP INDEX CONCURRENTLY IF EXISTS "idx""#,
+        ];
+        assert!(codes(Backend::Sqlite, true, &sql[..1]).is_empty());
+        assert!(codes(Backend::Postgres, false, &sql[1..]).is_empty());
     }
 
     #[test]
