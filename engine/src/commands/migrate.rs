@@ -46,6 +46,15 @@ pub async fn server_modes(
 ) -> Result<(lock::RunLock, bool)> {
     let server = Server::detect(db).await?;
     let (run_lock, ddl_in_transactions) = modes.resolve(server);
+    if modes.ddl_transactions == crate::cli::Toggle::On
+        && db.get_database_backend() == sea_orm::DbBackend::MySql
+    {
+        bail!(
+            "--ddl-transactions on: {} commits every DDL statement on its own, so no \
+             transaction can hold a migration's DDL",
+            server.name()
+        );
+    }
     let usual = (server.run_lock(), server.ddl_in_transactions());
     if server.is_distributed() || (run_lock, ddl_in_transactions) != usual {
         let mut how = Vec::new();
