@@ -52,8 +52,13 @@ def make_project(repo, n, root, prefix="bench"):
         # Crates of their own name: cargo names path packages' artifacts by name and
         # relative path, so plain `models` would overwrite the repository's in target/.
         manifest = (repo / crate / "Cargo.toml").read_text()
-        (root / crate / "Cargo.toml").write_text(
-            re.sub(f'^name = "{crate}"', f'name = "{prefix}-{crate}"', manifest, flags=re.M))
+        manifest = re.sub(f'^name = "{crate}"', f'name = "{prefix}-{crate}"', manifest,
+                          flags=re.M)
+        # The migration crate's build script lists its directory (manage-build).
+        manifest = manifest.replace('path = "../build-support"', f'path = "{repo}/build-support"')
+        (root / crate / "Cargo.toml").write_text(manifest)
+        if (repo / crate / "build.rs").is_file():
+            shutil.copyfile(repo / crate / "build.rs", root / crate / "build.rs")
     shutil.copyfile(repo / "Cargo.lock", root / "Cargo.lock")
     shutil.copyfile(repo / "build.rs", root / "build.rs")
     manifest = (repo / "Cargo.toml").read_text()
