@@ -43,9 +43,20 @@ pub struct Record {
     /// A marker's statements: what the run that stopped had sent, in order (the last
     /// may not have taken effect). Empty when not known (the process was killed).
     pub statements_sent: Vec<String>,
+    /// An applied migration's statements as stored (JSON), read by
+    /// [`Record::statements_ran`]: only `accept` looks at them, so a run at head does
+    /// not parse every applied migration's statements.
+    ran: Option<String>,
+}
+
+impl Record {
     /// An applied migration's statements, as its up() ran them; None when not kept
     /// (applied by an earlier release, faked, or too long).
-    pub statements_ran: Option<Vec<String>>,
+    pub fn statements_ran(&self) -> Option<Vec<String>> {
+        self.ran
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
 }
 
 /// The schema of a migrated database without the bookkeeping tables (`migrations` is
@@ -199,13 +210,14 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
     rows.iter()
         .map(|row| {
             let duration_ms = row.try_get::<i64>("", "duration_ms")?;
-            let statements: Option<Vec<String>> = row
-                .try_get::<Option<String>>("", SENT)
-                .ok()
-                .flatten()
-                .and_then(|json| serde_json::from_str(&json).ok());
-            let (statements_sent, statements_ran) = match duration_ms {
-                APPLYING | REVERTING => (statements.unwrap_or_default(), None),
+            let statements: Option<String> = row.try_get::<Option<String>>("", SENT).ok().flatten();
+            let (statements_sent, ran) = match duration_ms {
+                APPLYING | REVERTING => (
+                    statements
+                        .and_then(|json| serde_json::from_str(&json).ok())
+                        .unwrap_or_default(),
+                    None,
+                ),
                 _ => (Vec::new(), statements),
             };
             Ok((
@@ -214,7 +226,7 @@ pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>
                     checksum: row.try_get::<Option<String>>("", "checksum")?,
                     duration_ms,
                     statements_sent,
-                    statements_ran,
+                    ran,
                 },
             ))
         })
