@@ -133,15 +133,7 @@ fn a_lease_excludes_runs_a_dead_holders_lease_runs_out_and_ddl_runs_outside_tran
         }
         let mut args = vec!["--database-url", url, "migrate", "--wait", "10"];
         args.extend(forced);
-        let mut applied = 0;
-        for out in support::replicas(&s.bin, s.root(), &args, 4) {
-            assert_eq!(
-                out.code, 0,
-                "a replica failed:\n{}\n{}",
-                out.stdout, out.stderr
-            );
-            applied += out.stdout.matches("Applied m").count();
-        }
+        let applied = support::migrate_replicas(&s.bin, s.root(), &args, 4);
         assert_eq!(applied, 2, "each migration is applied exactly once");
         assert_eq!(count(url, dbb, "SELECT count(*) FROM seaql_migrations"), 2);
         s.manage_at(url, &["check", "--no-replay"]).expect(0);

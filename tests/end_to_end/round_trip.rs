@@ -881,12 +881,8 @@ fn round_trip_on_every_backend() {
         // Ten processes migrating one fresh database at once: the lock lets one apply
         // each migration exactly once; the others wait and find nothing left to do.
         if let Some(race) = TestDb::create(backend, "race") {
-            let mut applied = 0;
             let args = ["--database-url", race.url.as_str(), "migrate"];
-            for out in support::replicas(&s.bin, s.root(), &args, 10) {
-                let out = out.ok();
-                applied += out.stdout.matches("  Applied ").count();
-            }
+            let applied = support::migrate_replicas(&s.bin, s.root(), &args, 10);
             assert_eq!(
                 applied,
                 all,

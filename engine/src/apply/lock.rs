@@ -87,25 +87,8 @@ impl Lock {
         if kind == RunLock::Lease {
             return lease(url, holder, timeout).await;
         }
-        let started = Instant::now();
-        let mut announced = false;
-        let mut wait = |what: &str| -> Result<()> {
-            if started.elapsed() >= timeout {
-                bail!(
-                    "another process has held the migration lock on {} for {}s ({what}); giving up (--lock-timeout)",
-                    url.describe(),
-                    timeout.as_secs()
-                );
-            }
-            if !announced {
-                eprintln!(
-                    "waiting for another process to finish migrating {} ...",
-                    url.describe()
-                );
-                announced = true;
-            }
-            Ok(())
-        };
+        let mut waiting = Waiting::new(url, timeout);
+        let mut wait = |what: &str| waiting.again(what, None);
         match url.backend() {
             Some(DbBackend::Sqlite) => {
                 let Some(path) = url.sqlite_path() else {
@@ -253,6 +236,46 @@ impl Lock {
     }
 }
 
+/// A run waiting for another's lock: announced once, given up after `timeout`.
+struct Waiting<'u> {
+    url: &'u DbUrl,
+    timeout: Duration,
+    started: Instant,
+    announced: bool,
+}
+
+impl<'u> Waiting<'u> {
+    fn new(url: &'u DbUrl, timeout: Duration) -> Self {
+        Waiting {
+            url,
+            timeout,
+            started: Instant::now(),
+            announced: false,
+        }
+    }
+
+    /// One more wait for the lock (`what` kind of it, held by `who` when known); an
+    /// error once `timeout` has passed.
+    fn again(&mut self, what: &str, who: Option<&str>) -> Result<()> {
+        let who = who.map(|w| format!(" ({w})")).unwrap_or_default();
+        if self.started.elapsed() >= self.timeout {
+            bail!(
+                "another process{who} has held the migration lock on {} for {}s ({what}); giving up (--lock-timeout)",
+                self.url.describe(),
+                self.timeout.as_secs()
+            );
+        }
+        if !self.announced {
+            eprintln!(
+                "waiting for another process{who} to finish migrating {} ...",
+                self.url.describe()
+            );
+            self.announced = true;
+        }
+        Ok(())
+    }
+}
+
 /// `$n` or `?`.
 fn placeholder(backend: DbBackend, n: usize) -> String {
     match backend {
@@ -340,8 +363,11 @@ async fn lease(
     let whose = format!(
         "SELECT holder, CAST(expires_at - {now} AS {bigint}) FROM {LEASE_TABLE} WHERE name = {p1}"
     );
-    let started = Instant::now();
-    let mut announced = false;
+    let mut waiting = Waiting::new(url, timeout);
+    let what = format!(
+        "a migration lease, extended by its holder; it runs out {}s after the holder stops",
+        LEASE.as_secs()
+    );
     loop {
         db.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -374,23 +400,11 @@ async fn lease(
                 },
             });
         }
-        if started.elapsed() >= timeout {
-            bail!(
-                "another process ({holder}) has held the migration lease on {} for {}s, \
-                 extending it (it runs out {}s after its holder stops); giving up (--lock-timeout)",
-                url.describe(),
-                timeout.as_secs(),
-                LEASE.as_secs()
-            );
-        }
-        if !announced {
-            eprintln!(
-                "waiting for another process ({holder}) to finish migrating {} (its lease runs out in {}s unless extended) ...",
-                url.describe(),
-                (left_ms.max(0) + 999) / 1000
-            );
-            announced = true;
-        }
+        let who = format!(
+            "{holder}, whose lease runs out in {}s unless extended",
+            (left_ms.max(0) + 999) / 1000
+        );
+        waiting.again(&what, Some(&who))?;
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -151,7 +151,7 @@ pub async fn run(ctx: &Context, args: &MakeMigrations) -> Result<ExitCode> {
     for hint in diff::rename_hints(&ops) {
         ui::warn(&hint);
     }
-    lint_changes(ctx, &ops, args.safe || project.layout.safe_migrations)?;
+    lint_changes(ctx, &ops, safe)?;
     if let Some(only_on) = &only_on {
         ui::warn(&format!(
             "this migration restores what the {} database held in its own terms ({}): it runs \

@@ -60,7 +60,11 @@ pub fn lint(ops: &[Operation], backend: Backend, safe: Safe) -> Vec<Finding> {
                 if locks_table {
                     locked.push(t);
                 }
-                if backend == Backend::Sqlite && !changes.iter().all(|c| sqlite_in_place(from, c)) {
+                if backend == Backend::Sqlite
+                    && !changes
+                        .iter()
+                        .all(|c| crate::codegen::sqlite_alters_in_place(from, c))
+                {
                     find(
                         &rules::SQLITE_REBUILD,
                         t,
@@ -90,10 +94,6 @@ pub fn lint(ops: &[Operation], backend: Backend, safe: Safe) -> Vec<Finding> {
 /// transaction (the concurrent index, the validation of a NOT VALID constraint).
 fn defers_its_lock(change: &Change) -> bool {
     matches!(change, Change::CreateIndex(_) | Change::AddForeignKey(_))
-}
-
-fn sqlite_in_place(from: &crate::schema::Table, change: &Change) -> bool {
-    crate::codegen::sqlite_alters_in_place(from, change)
 }
 
 fn change_findings(

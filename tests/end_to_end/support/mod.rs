@@ -89,6 +89,15 @@ pub fn run_at(bin: &Path, dir: &Path, url: &str, args: &[&str]) -> Run {
     run(bin, dir, &full)
 }
 
+/// Runs `n` replicas of `bin args` (a `migrate`) at once, each of which must succeed,
+/// and counts the migrations they applied between them.
+pub fn migrate_replicas(bin: &Path, dir: &Path, args: &[&str], n: usize) -> usize {
+    replicas(bin, dir, args, n)
+        .into_iter()
+        .map(|out| out.ok().stdout.matches("  Applied m").count())
+        .sum()
+}
+
 /// Starts `n` copies of `bin args` in `dir` at once, as replicas of a service do at
 /// start-up, and waits for all of them.
 pub fn replicas(bin: &Path, dir: &Path, args: &[&str], n: usize) -> Vec<Run> {
