@@ -3,12 +3,16 @@
 //! and roll back: a migration's checksum, the tables it touches and the schema `check`
 //! compares the database with all come from these copies when the project is absent.
 
+use crate::modules::Error;
+use migration_files::checksum;
+pub(crate) use migration_files::is_migration_name;
 use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// `MIGRATION_SOURCES` and `SNAPSHOT` for the migration crate in `migrations`, as Rust.
-pub fn render(migrations: &Path) -> String {
+/// `MIGRATION_SOURCES`, `MIGRATION_CHECKSUMS` and `SNAPSHOT` for the migration crate
+/// in `migrations`, as Rust.
+pub fn render(migrations: &Path) -> Result<String, Error> {
     let src = migrations.join("src");
     let schema = migrations.join("schema");
     // A new or removed file changes its directory's mtime; `include_str!` makes the
@@ -25,18 +29,29 @@ pub fn render(migrations: &Path) -> String {
         println!("cargo:rerun-if-changed={}", watched.display());
     }
 
+    // In name order: the engine looks them up by binary search.
+    let mut migrations: Vec<(String, PathBuf)> = files(&src, "rs")
+        .into_iter()
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_string_lossy().into_owned();
+            is_migration_name(&stem).then_some((stem, path))
+        })
+        .collect();
+    migrations.sort();
     let mut out = String::from("/// Every migration file of migrations/src, by name.\n");
     out += "static MIGRATION_SOURCES: &[(&str, &str)] = &[\n";
-    for path in files(&src, "rs") {
-        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if is_migration_name(&stem) {
-            writeln!(
-                out,
-                "    ({stem:?}, include_str!({:?})),",
-                path.display().to_string()
-            )
-            .unwrap();
-        }
+    for (stem, path) in &migrations {
+        let path = path.display().to_string();
+        writeln!(out, "    ({stem:?}, include_str!({path:?})),").unwrap();
+    }
+    // Computed here so that `migrate` does not hash every applied migration on every
+    // run. The same text as include_str! takes: this script reruns when a file changes.
+    out += "];\n\n/// The checksum of each of MIGRATION_SOURCES.\n";
+    out += "static MIGRATION_CHECKSUMS: &[(&str, &str)] = &[\n";
+    for (stem, path) in &migrations {
+        let text = fs::read_to_string(path)
+            .map_err(|e| Error(format!("reading {}: {e}", path.display())))?;
+        writeln!(out, "    ({stem:?}, {:?}),", checksum(&text)).unwrap();
     }
     out += "];\n\n/// Every snapshot file, by its path under migrations/schema.\n";
     out += "static SNAPSHOT: &[(&str, &str)] = &[\n";
@@ -52,7 +67,7 @@ pub fn render(migrations: &Path) -> String {
         }
     }
     out += "];\n";
-    out
+    Ok(out)
 }
 
 /// The files of `dir` with extension `ext`, sorted; none when `dir` is absent.
@@ -65,18 +80,4 @@ pub(crate) fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .collect();
     found.sort();
     found
-}
-
-/// `mYYYYMMDD_HHMMSS...`, as sea-orm-migration names migrations, and a Rust
-/// identifier (the engine's rule).
-pub(crate) fn is_migration_name(stem: &str) -> bool {
-    let b = stem.as_bytes();
-    b.len() >= 16
-        && b[0] == b'm'
-        && b[1..9].iter().all(u8::is_ascii_digit)
-        && b[9] == b'_'
-        && b[10..16].iter().all(u8::is_ascii_digit)
-        && stem[16..]
-            .chars()
-            .all(|c| c == '_' || c.is_ascii_alphanumeric() || !c.is_ascii())
 }

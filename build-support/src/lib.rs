@@ -83,7 +83,7 @@ pub fn generate(manifest_dir: &std::path::Path) -> Result<String, Error> {
         layout.safe_migrations,
     )
     .unwrap();
-    code += &compiled_in::render(&layout.migrations.dir);
+    code += &compiled_in::render(&layout.migrations.dir)?;
     Ok(code)
 }
 

@@ -28,6 +28,14 @@ impl Context {
         }
     }
 
+    /// The sources of the migrations this binary runs: its own copy, with the
+    /// checksums its build computed. `migrate` and `rollback` record and compare these
+    /// (a file edited since the build is not what they run, and reading and hashing
+    /// every applied file would be most of a no-op run); `check` compares the files.
+    pub fn built_sources(&self) -> project::sources::Sources {
+        project::sources::Sources::CompiledIn(self.compiled_in)
+    }
+
     /// What every migration touches, by name (tables named by entity type read
     /// through the models).
     pub fn facts(&self) -> std::io::Result<std::collections::BTreeMap<String, history::Facts>> {

@@ -66,6 +66,7 @@ macro_rules! main {
                 entities(),
                 $crate::CompiledIn {
                     migrations: MIGRATION_SOURCES,
+                    checksums: MIGRATION_CHECKSUMS,
                     snapshot: SNAPSHOT,
                 },
                 LAYOUT,

@@ -25,6 +25,7 @@ null, created_at timestamp not null) and its index.
 
 import re
 import shutil
+import sys
 
 
 def table(i):
@@ -69,13 +70,15 @@ def make_project(repo, n, root, prefix="bench"):
         ('migrations = { path = "migrations" }',
          f'migrations = {{ path = "migrations", package = "{prefix}-migrations" }}'),
         ('default-run = "manage"', f'default-run = "manage-{prefix}"'),
-        ('members = [".", "engine", "build-support", "models", "migrations"]',
+        ('members = [".", "engine", "build-support", "migration-files", "models", "migrations"]',
          'members = [".", "models", "migrations"]'),
         ('path = "engine"', f'path = "{repo}/engine"'),
         ('path = "build-support"', f'path = "{repo}/build-support"'),
         ("\n[dependencies]\n",
          f'\n[[bin]]\nname = "manage-{prefix}"\npath = "{repo}/src/main.rs"\n\n[dependencies]\n'),
     ]:
+        if old not in manifest:
+            sys.exit(f"Cargo.toml no longer has {old!r}: update scripts/benchlib/gen.py")
         manifest = manifest.replace(old, new, 1)
     (root / "Cargo.toml").write_text(manifest)
     (root / "migrations/src/lib.rs").write_text(

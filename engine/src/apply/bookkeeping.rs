@@ -318,6 +318,7 @@ pub fn refuse_interrupted(
     };
     let unresolved: BTreeMap<String, Record> = records
         .iter()
+        .filter(|(_, record)| matches!(record.duration_ms, APPLYING | REVERTING))
         .filter(|(name, record)| !resolved(name, record))
         .map(|(name, record)| (name.clone(), record.clone()))
         .collect();

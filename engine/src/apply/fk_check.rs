@@ -193,7 +193,7 @@ pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
     use crate::sql::TABLE_NAME as NAME;
     static WRITES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(&format!(
-            r"(?is)^(?:CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|ALTER\s+TABLE\s+|(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+|UPDATE\s+(?:OR\s+\w+\s+)?|DELETE\s+FROM\s+){NAME}"
+            r"(?is)^(?:CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|ALTER\s+TABLE\s+|(?:INSERT|REPLACE)\s+(?:OR\s+[A-Za-z]+\s+)?INTO\s+|UPDATE\s+(?:OR\s+[A-Za-z]+\s+)?|DELETE\s+FROM\s+){NAME}"
         ))
         .unwrap()
     });
@@ -202,7 +202,7 @@ pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
     // Statements that write no table rows: indexes, and reading.
     static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?is)^(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s|DROP\s+INDEX\s|SELECT\s|SAVEPOINT\s|RELEASE\s|PRAGMA\s+[\w.]+\s*$)",
+            r"(?is)^(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s|DROP\s+INDEX\s|SELECT\s|SAVEPOINT\s|RELEASE\s|PRAGMA\s+[0-9A-Za-z_.]+\s*$)",
         )
         .unwrap()
     });

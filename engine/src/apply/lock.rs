@@ -194,7 +194,7 @@ impl Lock {
         timeout: Duration,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let lock = Lock::acquire(url, db, holder, kind, timeout).await?;
+        let lock = Box::pin(Lock::acquire(url, db, holder, kind, timeout)).await?;
         let result = work.await;
         lock.release().await;
         result

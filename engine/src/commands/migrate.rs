@@ -23,16 +23,23 @@ pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     let url = ctx.db_url()?;
     let wait = Duration::from_secs(args.wait);
     if args.plan || args.sql {
-        let db = url.connect_waiting(wait).await?;
-        return run(ctx, &url, &db, args, None, true).await;
+        let db = Box::pin(url.connect_waiting(wait)).await?;
+        return Box::pin(run(ctx, &url, &db, args, None, true)).await;
     }
     let interrupts = Interrupts::listen()?;
     interrupt::unless_stopped(&interrupts, async {
-        let (db, holder) = lock::connect_for_run(&url, wait).await?;
+        let (db, holder) = Box::pin(lock::connect_for_run(&url, wait)).await?;
         let (run_lock, ddl_in_transactions) = server_modes(&db, args.run.server).await?;
         // Held from reading what is pending to recording what was applied.
         let timeout = Duration::from_secs(args.run.lock_timeout);
-        let work = run(ctx, &url, &db, args, Some(&interrupts), ddl_in_transactions);
+        let work = Box::pin(run(
+            ctx,
+            &url,
+            &db,
+            args,
+            Some(&interrupts),
+            ddl_in_transactions,
+        ));
         Lock::holding(&url, &db, holder, run_lock, timeout, work).await
     })
     .await
@@ -82,7 +89,7 @@ async fn run(
     interrupts: Option<&Arc<Interrupts>>,
     ddl_in_transactions: bool,
 ) -> Result<ExitCode> {
-    let sources = ctx.sources();
+    let sources = ctx.built_sources();
     let mut executor = Executor::new(db, ctx.migrator)
         .sources(sources.clone())
         .lock_waits(args.run.table_locks.waits());
@@ -141,7 +148,14 @@ async fn run(
         let backend = db.get_database_backend();
         say!(
             "{}",
-            steps::script(ctx.migrator, backend, found, &sources, &steps).await?
+            Box::pin(steps::script(
+                ctx.migrator,
+                backend,
+                found,
+                &sources,
+                &steps
+            ))
+            .await?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -177,7 +191,7 @@ async fn run(
     }
     sayln!("Migrating {}", url.describe());
     if args.atomic {
-        steps::atomic(&executor, db, &steps, args.fake).await?;
+        Box::pin(steps::atomic(&executor, db, &steps, args.fake)).await?;
         sayln!(
             "  {} {} migration(s) in one transaction",
             style("Committed").green(),
@@ -186,7 +200,7 @@ async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     for step in &steps {
-        steps::execute(&executor, step, args.fake).await?;
+        Box::pin(steps::execute(&executor, step, args.fake)).await?;
     }
     executor.finish().await?;
     Ok(ExitCode::SUCCESS)

@@ -27,17 +27,17 @@ pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
     // Read before connecting (see `history::scan_dir`).
     let facts = ctx.facts()?;
     if args.dry_run {
-        let db = url.connect().await?;
-        return run(ctx, &url, &db, args, &facts, None, true).await;
+        let db = Box::pin(url.connect()).await?;
+        return Box::pin(run(ctx, &url, &db, args, &facts, None, true)).await;
     }
     let interrupts = Interrupts::listen()?;
     interrupt::unless_stopped(&interrupts, async {
-        let (db, holder) = lock::connect_for_run(&url, Duration::ZERO).await?;
+        let (db, holder) = Box::pin(lock::connect_for_run(&url, Duration::ZERO)).await?;
         let (run_lock, ddl_in_transactions) =
             super::migrate::server_modes(&db, args.run.server).await?;
         // Held from planning (the plan depends on what is applied) to the last revert.
         let timeout = Duration::from_secs(args.run.lock_timeout);
-        let work = run(
+        let work = Box::pin(run(
             ctx,
             &url,
             &db,
@@ -45,7 +45,7 @@ pub async fn rollback(ctx: &Context, args: &Rollback) -> Result<ExitCode> {
             &facts,
             Some(&interrupts),
             ddl_in_transactions,
-        );
+        ));
         Lock::holding(&url, &db, holder, run_lock, timeout, work).await
     })
     .await
@@ -61,7 +61,7 @@ async fn run(
     ddl_in_transactions: bool,
 ) -> Result<ExitCode> {
     let mut executor = Executor::new(db, ctx.migrator)
-        .sources(ctx.sources())
+        .sources(ctx.built_sources())
         .lock_waits(args.run.table_locks.waits());
     if !ddl_in_transactions {
         executor = executor.ddl_outside_transactions();
@@ -197,7 +197,7 @@ async fn run(
         return Ok(crate::exit_code::found());
     }
     for step in &steps {
-        let took = executor.revert(&step.name).await?;
+        let took = Box::pin(executor.revert(&step.name)).await?;
         if args.output.format == Format::Human {
             report("Reverted", &step.name, took);
         }

@@ -55,10 +55,10 @@ impl Layout {
     }
 }
 
-/// A migration's name: `m`, date, time, then what a Rust identifier may hold. Spelled
-/// with ASCII classes and "any non-ASCII character" rather than `\d` and `\w`: the
-/// Unicode classes take a millisecond or more to compile each, which every `migrate`
-/// would pay, and they accept nothing a file name here needs.
+/// A migration's name (as [`is_migration_name`] checks it) in a pattern. Spelled with
+/// ASCII classes and "any non-ASCII character" rather than `\d` and `\w`: the Unicode
+/// classes take a millisecond or more to compile each, and accept nothing a file name
+/// here needs.
 const MIGRATION_NAME: &str = r"m[0-9]{8}_[0-9]{6}(?:[0-9A-Za-z_]|[^\x00-\x7F])*";
 
 /// `mod m20250101_120000_slug;` in the migrator's lib.rs.
@@ -68,24 +68,49 @@ static MOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
-/// `Box::new(m20250101_120000_slug::Migration)` in `migrations()`, however formatted.
-static BOX_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"Box::new\(\s*({MIGRATION_NAME})::Migration\s*\)")).unwrap()
-});
-/// `include!(concat!(env!("OUT_DIR"), "/migrations.rs"))`: lib.rs takes its migrations
-/// from the directory, as manage-build's `register_migrations` lists them.
-static DIRECTORY_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?m)^[ \t]*include!\s*\(\s*concat!\s*\(\s*env!\s*\(\s*"OUT_DIR"\s*\)\s*,\s*"/migrations\.rs"\s*\)\s*\)"#,
-    )
-    .unwrap()
-});
-static WHOLE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("^{MIGRATION_NAME}$")).unwrap());
+pub use migration_files::is_migration_name;
 
-/// Whether `name` (a file stem) names a migration.
-pub fn is_migration_name(name: &str) -> bool {
-    WHOLE_NAME.is_match(name)
+/// The names in `Box::new(m20250101_120000_slug::Migration)` entries of `text` (the
+/// `vec![...]` of `migrations()`), however formatted. A plain scan rather than a
+/// regex: `migrate` reads lib.rs on every run, and compiling a pattern would cost it
+/// more than the scan.
+fn box_entries(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("Box::new") {
+        let rest = text[at + "Box::new".len()..].trim_start();
+        let Some(rest) = rest.strip_prefix('(') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let end = rest
+            .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric() || !c.is_ascii()))
+            .unwrap_or(rest.len());
+        let (name, rest) = rest.split_at(end);
+        let closed = rest
+            .strip_prefix("::Migration")
+            .is_some_and(|rest| rest.trim_start().starts_with(')'));
+        if closed && is_migration_name(name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// Whether lib.rs takes its migrations from the directory, as manage-build's
+/// `register_migrations` lists them: a line `include!(concat!(env!("OUT_DIR"),
+/// "/migrations.rs"))`, spaces and line breaks anywhere between its tokens.
+fn lists_the_directory(lib: &str) -> bool {
+    const INCLUDE: &str = r#"include!(concat!(env!("OUT_DIR"),"/migrations.rs"))"#;
+    lib.match_indices("include!").any(|(at, _)| {
+        let line_start = lib[..at].rfind('\n').map_or(0, |i| i + 1);
+        if !lib[line_start..at].trim().is_empty() {
+            return false; // commented out, or inside something else
+        }
+        let mut tokens = lib[at..].chars().filter(|c| !c.is_whitespace());
+        INCLUDE
+            .chars()
+            .all(|expected| tokens.next() == Some(expected))
+    })
 }
 
 impl Project {
@@ -171,16 +196,13 @@ impl Project {
     /// when lib.rs takes them from the directory.
     pub fn registered_migrations(&self) -> Result<Vec<String>> {
         let lib = read(&self.lib_rs())?;
-        if DIRECTORY_LIST.is_match(&lib) {
+        if lists_the_directory(&lib) {
             return self.migration_files();
         }
         let Some((start, end)) = migrations_vec(&lib) else {
             return Ok(Vec::new());
         };
-        Ok(BOX_ENTRY
-            .captures_iter(&lib[start..end])
-            .map(|c| c[1].to_string())
-            .collect())
+        Ok(box_entries(&lib[start..end]))
     }
 
     /// Migration files in migrations/src, registered or not.
@@ -228,7 +250,7 @@ impl Project {
         originals: &[String],
         name: &str,
     ) -> Result<Option<String>> {
-        if DIRECTORY_LIST.is_match(&lib) {
+        if lists_the_directory(&lib) {
             return Ok(None);
         }
         let mod_line = format!("mod {name};\n");
@@ -265,8 +287,7 @@ impl Project {
         })?;
         let mut names: Vec<String> = Vec::new();
         let mut placed = false;
-        for entry in BOX_ENTRY.captures_iter(&lib[start..end]) {
-            let entry = entry[1].to_string();
+        for entry in box_entries(&lib[start..end]) {
             if originals.contains(&entry) {
                 if !placed {
                     names.push(name.to_string());
@@ -555,30 +576,30 @@ mod tests {
     }
 
     #[test]
-    fn migration_names_are_what_rust_and_sea_orm_accept() {
-        for ok in [
-            "m20250101_000000",
-            "m20250101_000000_create_users",
-            "m20250101_000000_caf\u{e9}_Menu2",
-        ] {
-            assert!(is_migration_name(ok), "{ok}");
-        }
-        for bad in [
-            "m2025010_000000_short_date",
-            "m20250101-000000_dash",
-            "m20250101_000000_two words",
-            "m20250101_000000_dot.rs",
-            "x20250101_000000_a",
-        ] {
-            assert!(!is_migration_name(bad), "{bad}");
-        }
+    fn registrations_are_read_however_formatted() {
         let lib = "mod m20250101_000000_caf\u{e9};\n\
-                   fn migrations() { vec![Box::new(m20250101_000000_caf\u{e9}::Migration)] }";
+                   fn migrations() { vec![Box::new(m20250101_000000_caf\u{e9}::Migration),\n\
+                   Box::new (\n  m20250102_000000_b::Migration\n),\n\
+                   Box::new(other::Migration), Box::new(m20250103_000000_c::Other)] }";
         assert_eq!(
-            &BOX_ENTRY.captures(lib).unwrap()[1],
-            "m20250101_000000_caf\u{e9}"
+            box_entries(lib),
+            ["m20250101_000000_caf\u{e9}", "m20250102_000000_b"]
         );
         assert!(MOD_LINE.is_match(lib));
+        assert!(!lists_the_directory(lib));
+        for listed in [
+            "include!(concat!(env!(\"OUT_DIR\"), \"/migrations.rs\"));",
+            "x;\n    include! (\n concat!(env!(\"OUT_DIR\"),\n \"/migrations.rs\"))\n",
+        ] {
+            assert!(lists_the_directory(listed), "{listed}");
+        }
+        for not_listed in [
+            "// include!(concat!(env!(\"OUT_DIR\"), \"/migrations.rs\"));",
+            "include!(concat!(env!(\"OUT_DIR\"), \"/other.rs\"));",
+            "include!(concat!(env!(\"OUT_DIR\"), \"/migrations.rs\"",
+        ] {
+            assert!(!lists_the_directory(not_listed), "{not_listed}");
+        }
     }
 
     fn project_in(dir: &Path) -> Project {

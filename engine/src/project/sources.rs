@@ -8,16 +8,20 @@
 
 use crate::schema::Schema;
 use anyhow::Result;
-use sha2::{Digest, Sha256};
+pub use migration_files::checksum;
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// What the project's binary carries of its sources: every migration file of
 /// `migrations/src` by name, and every snapshot file by its path under
-/// `migrations/schema` (`tables/users.json`). Written by the binary's build script.
+/// `migrations/schema` (`tables/users.json`). Written by the binary's build script,
+/// which also computes each migration's checksum: `migrate` compares those of every
+/// applied migration on every run.
 #[derive(Clone, Copy, Default)]
 pub struct CompiledIn {
     pub migrations: &'static [(&'static str, &'static str)],
+    /// `(name, checksum)` of each of `migrations`, in the same order.
+    pub checksums: &'static [(&'static str, &'static str)],
     pub snapshot: &'static [(&'static str, &'static str)],
 }
 
@@ -36,16 +40,17 @@ impl Sources {
             Sources::Disk(dir) => std::fs::read_to_string(dir.join(format!("{name}.rs")))
                 .ok()
                 .map(Cow::Owned),
-            Sources::CompiledIn(compiled) => compiled
-                .migrations
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, text)| Cow::Borrowed(*text)),
+            Sources::CompiledIn(compiled) => by_name(compiled.migrations, name).map(Cow::Borrowed),
         }
     }
 
-    /// The checksum of migration `name`'s source (see [`integrity::checksum`]).
+    /// The checksum of migration `name`'s source (see [`checksum`]).
     pub fn checksum(&self, name: &str) -> Option<String> {
+        if let Sources::CompiledIn(compiled) = self
+            && let Some(sum) = by_name(compiled.checksums, name)
+        {
+            return Some(sum.to_string());
+        }
         self.text(name).map(|text| checksum(&text))
     }
 
@@ -60,6 +65,15 @@ impl Sources {
     }
 }
 
+/// The value for `name` in one of the build script's tables, which it writes in name
+/// order (`migrate` looks up every applied migration); any order is still searched.
+fn by_name(table: &'static [(&'static str, &'static str)], name: &str) -> Option<&'static str> {
+    match table.binary_search_by(|(n, _)| (*n).cmp(name)) {
+        Ok(i) => Some(table[i].1),
+        Err(_) => table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v),
+    }
+}
+
 impl CompiledIn {
     /// The snapshot as it was when the binary was built.
     pub fn snapshot(&self) -> Result<Schema> {
@@ -71,29 +85,31 @@ impl CompiledIn {
     }
 }
 
-/// The checksum of a migration's source: SHA-256 of its text with line endings made
-/// `\n`, so a checkout on Windows does not look edited.
-pub fn checksum(text: &str) -> String {
-    // `migrate` hashes every applied file: copy only the files that need it.
-    let text = if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n"))
-    } else {
-        Cow::Borrowed(text)
-    };
-    let digest = Sha256::digest(text.trim_start_matches('\u{feff}').as_bytes());
-    format!("{digest:x}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn checksum_is_sha256_hex_of_the_text_with_unix_line_endings() {
+    fn the_binary_s_copy_answers_with_the_checksum_computed_at_build_time() {
+        let compiled = |checksums| {
+            Sources::CompiledIn(CompiledIn {
+                migrations: &[("m20250101_000000_a", "a\n")],
+                checksums,
+                snapshot: &[],
+            })
+        };
+        // Taken as the build script wrote it, not computed again.
+        let built = compiled(&[("m20250101_000000_a", "from the build")]);
         assert_eq!(
-            checksum("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            built.checksum("m20250101_000000_a").unwrap(),
+            "from the build"
         );
-        assert_eq!(checksum("a\nb\n"), checksum("\u{feff}a\r\nb\r\n"));
+        // Without it (a copy made by hand), from the text.
+        let unbuilt = compiled(&[]);
+        assert_eq!(
+            unbuilt.checksum("m20250101_000000_a"),
+            Some(checksum("a\n"))
+        );
+        assert_eq!(unbuilt.checksum("m20250101_000000_b"), None);
     }
 }
