@@ -2,6 +2,7 @@
 //! before committing. The check covers the tables a migration wrote to and those
 //! referencing them, or the whole database when the statements are not understood;
 //! each way, a migration that leaves a dangling key fails and leaves nothing behind.
+//! An `--atomic` run checks once, before it commits.
 
 use manage::apply::executor::Executor;
 use manage::apply::migrator::Migrator;
@@ -228,4 +229,57 @@ async fn references_learnt_earlier_in_a_run_scope_later_checks() {
     assert_eq!(rows(&db, "parent").await, 1);
     assert!(applied(&db, "m1_setup").await);
     assert!(!applied(&db, "m2_unparent").await);
+}
+
+// Puts back the parent m2_unparent deletes.
+migrator!(Mend, "m3_mend", ["INSERT INTO parent (id) VALUES (1)"]);
+// Writes nothing that refers to anything.
+migrator!(
+    Another,
+    "m3_another",
+    ["INSERT INTO parent (id) VALUES (2)"]
+);
+
+struct UnparentThenMend;
+impl MigratorTrait for UnparentThenMend {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Unparent), Box::new(Mend)]
+    }
+}
+
+struct OrphanThenAnother;
+impl MigratorTrait for OrphanThenAnother {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Orphan), Box::new(Another)]
+    }
+}
+
+/// `migrate --atomic` on `fresh()`: migrations `names` of `M` in one transaction.
+async fn atomic<M: MigratorTrait>(names: [&str; 2]) -> (DatabaseConnection, anyhow::Result<()>) {
+    use manage::apply::plan::Step;
+    let db = fresh().await;
+    let executor = Executor::new(&db, Migrator::of::<M>());
+    let steps = names.map(|name| Step::Apply(name.to_string()));
+    let result = manage::apply::steps::atomic(&executor, &db, &steps, false).await;
+    (db, result)
+}
+
+#[tokio::test]
+async fn an_atomic_run_checks_the_keys_once_before_it_commits() {
+    // Broken by one migration and mended by the next: the run commits.
+    let (db, result) = atomic::<UnparentThenMend>(["m2_unparent", "m3_mend"]).await;
+    result.unwrap();
+    assert!(applied(&db, "m2_unparent").await && applied(&db, "m3_mend").await);
+    assert_eq!(rows(&db, "child").await, 1);
+
+    // Left broken: nothing of the run remains, and the error names who broke it.
+    let (db, result) = atomic::<OrphanThenAnother>(["m2_orphan", "m3_another"]).await;
+    let err = format!("{:#}", result.expect_err("child's new row has no parent"));
+    assert!(err.contains("would violate foreign keys"), "{err}");
+    assert!(err.contains("first in table child"), "{err}");
+    assert!(err.contains("written by m2_orphan"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    assert_eq!(rows(&db, "child").await, 1);
+    assert_eq!(rows(&db, "parent").await, 1);
+    assert!(!applied(&db, "m2_orphan").await && !applied(&db, "m3_another").await);
 }

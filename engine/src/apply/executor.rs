@@ -123,6 +123,12 @@ where
         }
     }
 
+    /// Inside the run's transaction (`--atomic`, SQLite): checks the foreign keys of
+    /// what its migrations wrote, before it commits.
+    pub async fn check_deferred_foreign_keys(&self) -> Result<(), DbErr> {
+        self.foreign_keys.check_deferred(self.db).await
+    }
+
     /// An executor running inside `txn`, opened on this executor's connection: the
     /// same migrations and sources, and the foreign-key enforcement this one set up
     /// (a transaction cannot change it).
@@ -614,7 +620,9 @@ where
         if direction == Direction::Down {
             self.forget_originals(conn, name).await?;
         }
-        if sqlite {
+        if sqlite && self.in_run_transaction {
+            self.foreign_keys.defer(name, &statement_log::peek());
+        } else if sqlite {
             self.foreign_keys
                 .check(conn, &statement_log::peek())
                 .await

@@ -69,9 +69,10 @@ pub async fn atomic(
     if let Some(name) = outer.outside_transactions(names) {
         bail!("--atomic cannot include {name}: it opts out of transactions (use_transaction)");
     }
-    // As for single migrations: foreign keys are checked by foreign_key_check after
-    // each migration, since enforcement cannot change inside a transaction.
-    if backend == DbBackend::Sqlite {
+    // As for single migrations, SQLite's enforcement is off (it cannot change inside a
+    // transaction) and foreign_key_check stands in for it, here once before the commit.
+    let sqlite = backend == DbBackend::Sqlite;
+    if sqlite {
         outer.suspend_foreign_keys().await?;
     }
     let result = async {
@@ -80,6 +81,12 @@ pub async fn atomic(
             let executor = outer.within(&txn);
             for step in steps {
                 execute(&executor, step, fake).await?;
+            }
+            if sqlite {
+                executor
+                    .check_deferred_foreign_keys()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("checking foreign keys: {e}"))?;
             }
         }
         txn.commit().await?;
