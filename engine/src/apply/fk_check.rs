@@ -76,14 +76,7 @@ impl ForeignKeyMap {
         }
         // Only a touched table's own references can have changed, so the map already
         // knows every other table that references a touched one.
-        let mut to_check = touched.clone();
-        to_check.extend(
-            known
-                .parents
-                .iter()
-                .filter(|(_, refs)| !refs.is_disjoint(&touched))
-                .map(|(child, _)| child.clone()),
-        );
+        let to_check = known.with_referencing(&touched);
         // One statement (each is a hand-off to the driver's thread): what the touched
         // tables reference now, and the rows pointing nowhere. Through sqlite_master,
         // so that a table the migration dropped drops out.
@@ -157,14 +150,7 @@ impl ForeignKeyMap {
             return whole_database(db).await;
         }
         let touched: BTreeSet<String> = deferred.touched.keys().cloned().collect();
-        let mut to_check = touched.clone();
-        to_check.extend(
-            known
-                .parents
-                .iter()
-                .filter(|(_, refs)| !refs.is_disjoint(&touched))
-                .map(|(child, _)| child.clone()),
-        );
+        let to_check = known.with_referencing(&touched);
         let sql = format!(
             "SELECT c.\"table\", c.parent FROM sqlite_master m \
              JOIN pragma_foreign_key_check(m.name) c \
@@ -206,6 +192,18 @@ impl Known {
             }
         }
         Ok(known)
+    }
+
+    /// `tables` and every table that references one of them.
+    fn with_referencing(&self, tables: &BTreeSet<String>) -> BTreeSet<String> {
+        let mut all = tables.clone();
+        all.extend(
+            self.parents
+                .iter()
+                .filter(|(_, refs)| !refs.is_disjoint(tables))
+                .map(|(child, _)| child.clone()),
+        );
+        all
     }
 
     fn learn(&mut self, child: &str, parent: &str) {
