@@ -350,12 +350,15 @@ def alembic_models(n, root):
 
 # --- the floor: plain DDL ---------------------------------------------------------
 
-def floor_sql(n, backend):
+def floor_sql(n, backend, per_migration=False):
     # psql --single-transaction wraps the PostgreSQL script; SQLite's script carries
-    # its own BEGIN/COMMIT (executescript runs it as written).
+    # its own BEGIN/COMMIT (executescript runs it as written). per_migration: each
+    # migration's statements in a transaction of their own, in both (the commits a
+    # tool that commits every migration cannot avoid; psql runs it without
+    # --single-transaction).
     id_col = ("id integer NOT NULL PRIMARY KEY AUTOINCREMENT" if backend == "sqlite"
               else "id serial PRIMARY KEY")
-    out = ["BEGIN;"] if backend == "sqlite" else []
+    out = ["BEGIN;"] if backend == "sqlite" and not per_migration else []
     for i in range(n):
         t, p = table(i), parent(i)
         cols = [id_col]
@@ -365,9 +368,10 @@ def floor_sql(n, backend):
         if p:
             cols.append(f'CONSTRAINT "fk-{t}-parent_id" FOREIGN KEY (parent_id) '
                         f"REFERENCES {p} (id) ON DELETE CASCADE")
-        out.append(f"CREATE TABLE {t} ({', '.join(cols)});")
-        out.append(f'CREATE INDEX "idx-{t}-name" ON {t} (name);')
-    if backend == "sqlite":
+        statements = [f"CREATE TABLE {t} ({', '.join(cols)});",
+                      f'CREATE INDEX "idx-{t}-name" ON {t} (name);']
+        out += ["BEGIN;", *statements, "COMMIT;"] if per_migration else statements
+    if backend == "sqlite" and not per_migration:
         out.append("COMMIT;")
     return "\n".join(out) + "\n"
 

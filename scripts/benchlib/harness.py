@@ -35,10 +35,11 @@ import tempfile
 import time
 from collections.abc import Callable
 
-TOOLS = ["manage", "manage --atomic", "stock", "alembic", "floor"]
-# The ratio columns, each shown when its two tools are in the table.
-RATIOS = [("manage", "stock"), ("manage", "alembic"), ("manage", "floor"),
-          ("manage --atomic", "floor")]
+TOOLS = ["manage", "manage --atomic", "stock", "alembic", "floor", "floor per migration"]
+# The ratio columns, each shown when its two tools are in the table. manage commits
+# each migration by default, so its own floor is the one with a commit each.
+RATIOS = [("manage", "stock"), ("manage", "alembic"), ("manage", "floor per migration"),
+          ("manage", "floor"), ("manage --atomic", "floor")]
 
 
 @dataclasses.dataclass

@@ -18,7 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 # One look per tool in every panel.
 STYLE = {"manage": ("o-", "tab:blue"), "manage --atomic": ("o--", "tab:cyan"),
-         "stock": ("s-", "tab:green"), "alembic": ("^-", "tab:red"), "floor": (":", "black")}
+         "stock": ("s-", "tab:green"), "alembic": ("^-", "tab:red"), "floor": (":", "black"),
+         "floor per migration": ("--", "gray")}
 
 
 def main(argv):

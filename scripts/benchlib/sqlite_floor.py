@@ -1,5 +1,5 @@
-"""The floor for SQLite: runs a SQL script as written (its own BEGIN ... COMMIT, so
-one transaction) with Python's sqlite3 module.
+"""The floor for SQLite: runs a SQL script as written (its own BEGIN ... COMMIT: one
+transaction, or one per migration) with Python's sqlite3 module.
 
     sqlite_floor.py DATABASE SCRIPT
 """
