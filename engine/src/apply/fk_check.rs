@@ -41,6 +41,12 @@ struct Deferred {
 const REFERENCES: &str = "SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
      JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'";
 
+/// Each table's rows pointing nowhere, as (kind 'v', table, referenced table) rows;
+/// callers narrow it with `AND ...`. Through sqlite_master, so that a table a
+/// migration dropped drops out.
+const VIOLATIONS: &str = "SELECT 'v', c.\"table\", c.parent FROM sqlite_master m \
+     JOIN pragma_foreign_key_check(m.name) c WHERE m.type = 'table'";
+
 struct Known {
     /// A trigger can write to tables no statement names: every check is whole.
     triggers: bool,
@@ -50,9 +56,7 @@ struct Known {
 
 impl ForeignKeyMap {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Known>> {
-        self.known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        locked(&self.known)
     }
 
     /// Fails when a row of a table `statements` could have affected points nowhere.
@@ -78,14 +82,10 @@ impl ForeignKeyMap {
         // knows every other table that references a touched one.
         let to_check = known.with_referencing(&touched);
         // One statement (each is a hand-off to the driver's thread): what the touched
-        // tables reference now, and the rows pointing nowhere. Through sqlite_master,
-        // so that a table the migration dropped drops out.
+        // tables reference now, and the rows pointing nowhere.
         let sql = format!(
             "{REFERENCES} AND m.name COLLATE NOCASE IN ({}) \
-             UNION ALL \
-             SELECT 'v', c.\"table\", c.parent FROM sqlite_master m \
-             JOIN pragma_foreign_key_check(m.name) c \
-             WHERE m.type = 'table' AND m.name COLLATE NOCASE IN ({})",
+             UNION ALL {VIOLATIONS} AND m.name COLLATE NOCASE IN ({})",
             placeholders(touched.len()),
             placeholders(to_check.len())
         );
@@ -115,10 +115,7 @@ impl ForeignKeyMap {
     /// work on SQLite), and a key broken by one migration and mended by a later one
     /// is no violation, as a deferred constraint would have it.
     pub fn defer(&self, name: &str, statements: &[String]) {
-        let mut deferred = self
-            .deferred
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut deferred = locked(&self.deferred);
         match touched_tables(statements) {
             Some(tables) => {
                 for table in tables {
@@ -132,12 +129,7 @@ impl ForeignKeyMap {
     /// Fails when a row of a table the deferred migrations wrote, or of a table
     /// referencing one, points nowhere; naming the migration that last wrote it.
     pub async fn check_deferred<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
-        let deferred = std::mem::take(
-            &mut *self
-                .deferred
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
+        let deferred = std::mem::take(&mut *locked(&self.deferred));
         if deferred.whole {
             return whole_database(db).await;
         }
@@ -152,20 +144,19 @@ impl ForeignKeyMap {
         let touched: BTreeSet<String> = deferred.touched.keys().cloned().collect();
         let to_check = known.with_referencing(&touched);
         let sql = format!(
-            "SELECT c.\"table\", c.parent FROM sqlite_master m \
-             JOIN pragma_foreign_key_check(m.name) c \
-             WHERE m.type = 'table' AND m.name COLLATE NOCASE IN ({})",
+            "{VIOLATIONS} AND m.name COLLATE NOCASE IN ({})",
             placeholders(to_check.len())
         );
         let rows = query(db, &sql, to_check.into_iter().collect()).await?;
-        let violations: Vec<[String; 2]> = rows.into_iter().map(|[t, p, _]| [t, p]).collect();
+        let violations: Vec<[String; 2]> = rows.into_iter().map(|[_, t, p]| [t, p]).collect();
         let by = violations.first().and_then(|[table, parent]| {
             deferred
                 .touched
                 .get(&fold(table))
                 .or_else(|| deferred.touched.get(&fold(parent)))
+                .cloned()
         });
-        report(violations.clone()).map_err(|e| match (e, by) {
+        report(violations).map_err(|e| match (e, by) {
             (DbErr::Migration(what), Some(name)) => {
                 DbErr::Migration(format!("{what}, written by {name}"))
             }
@@ -226,6 +217,14 @@ async fn whole_database<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
             .map(|[table, parent, _]| [table, parent])
             .collect(),
     )
+}
+
+/// `mutex`'s guard, also after a panic while it was held: what it guards is only
+/// learnt knowledge, never left half-changed.
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `?, ?, ?` for `n` values (at least one, so that `IN ()` stays valid SQL).
