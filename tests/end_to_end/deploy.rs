@@ -156,6 +156,76 @@ impl MigrationTrait for Migration {
 
 /// This repository's models and migrations, plus the seed migration, built as a
 /// project of its own (`label`).
+/// Every container of a deployed release runs `migrate` at start; at its head that
+/// needs no lock, so a start never waits behind a long migration of another run.
+#[test]
+fn at_its_head_migrate_does_not_wait_for_the_lock() {
+    let repo = support::repo_root();
+    for backend in ALL {
+        let _stage = stage(format!("on {backend}"));
+        let Some(db) = TestDb::create(backend, "head_unlocked") else {
+            continue;
+        };
+        let url = db.url.as_str();
+        let manage = |args: &[&str]| run_at(&bin(), &repo, url, args);
+        manage(&["migrate"]).ok();
+
+        // Another run holds the lock, as one applying a long migration does.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let held = runtime.block_on(HeldLock::take(url));
+
+        let out = manage(&["migrate", "--lock-timeout", "1"]).ok();
+        assert!(out.stdout.contains("up to date"), "{}", out.stdout);
+        assert!(!out.stderr.contains("waiting"), "{}", out.stderr);
+
+        // With something to apply, the run still waits for the lock, and gives up.
+        runtime.block_on(held.release());
+        manage(&["rollback", "--steps", "1", "--yes"]).ok();
+        let held = runtime.block_on(HeldLock::take(url));
+        let out = manage(&["migrate", "--lock-timeout", "1"]).expect(3);
+        assert!(out.stderr.contains("lock"), "{}", out.stderr);
+        runtime.block_on(held.release());
+        manage(&["migrate"]).ok();
+    }
+}
+
+/// The migration lock as another `manage` run holds it (see `apply::lock`).
+enum HeldLock {
+    File(std::fs::File),
+    Connection(sea_orm::DatabaseConnection),
+}
+
+impl HeldLock {
+    async fn take(url: &str) -> HeldLock {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap();
+            let file = fs::File::create(format!("{path}.manage-lock")).unwrap();
+            file.try_lock().unwrap();
+            return HeldLock::File(file);
+        }
+        let mut options = sea_orm::ConnectOptions::new(url);
+        options.max_connections(1);
+        let db = sea_orm::Database::connect(options).await.unwrap();
+        let take = if url.starts_with("postgres") {
+            "BEGIN; SELECT pg_advisory_xact_lock(hashtext(current_database() || 'manage:migrations'))"
+        } else {
+            "SELECT GET_LOCK(CONCAT(DATABASE(), 'manage:migrations'), 0)"
+        };
+        db.execute_unprepared(take).await.unwrap();
+        HeldLock::Connection(db)
+    }
+
+    async fn release(self) {
+        match self {
+            HeldLock::File(file) => drop(file),
+            HeldLock::Connection(db) => db.close().await.unwrap(),
+        }
+    }
+}
+
 fn built_project(label: &str) -> Scenario {
     let scenario = Scenario::new(label);
     let repo = support::repo_root();

@@ -74,6 +74,15 @@ pub async fn connect_for_run(
     Ok((db?, holder.ok()))
 }
 
+/// The lock's own connection on PostgreSQL (None elsewhere, or when it failed: it is
+/// opened again when the lock is taken), for a run whose connection is already open.
+pub async fn connect_holder(url: &DbUrl) -> Option<DatabaseConnection> {
+    if url.backend() != Some(DbBackend::Postgres) {
+        return None;
+    }
+    url.connect_simple().await.ok()
+}
+
 impl Lock {
     /// Waits up to `timeout` for the lock on the database at `url`, connected as `db`
     /// (and on PostgreSQL as `holder`, see [`connect_for_run`]).

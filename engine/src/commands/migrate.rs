@@ -26,9 +26,20 @@ pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
         let db = Box::pin(url.connect_waiting(wait)).await?;
         return Box::pin(run(ctx, &url, &db, args, None, true)).await;
     }
+    refuse_impossible_modes(url.backend(), args.run.server)?;
     let interrupts = Interrupts::listen()?;
     interrupt::unless_stopped(&interrupts, async {
-        let (db, holder) = Box::pin(lock::connect_for_run(&url, wait)).await?;
+        let db = Box::pin(url.connect_waiting(wait)).await?;
+        // Most runs find nothing to do: every start of every container of a deployed
+        // release. Reading that needs no lock (nothing is changed; a run that is
+        // applying, or anything unusual, shows as work, which is then read again under
+        // the lock), and skips the lock's round trips and, on PostgreSQL, its
+        // connection.
+        if Box::pin(nothing_to_do(ctx, &db, args)).await? {
+            sayln!("No migrations to apply: {} is up to date.", url.describe());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let holder = lock::connect_holder(&url).await;
         let (run_lock, ddl_in_transactions) = server_modes(&db, args.run.server).await?;
         // Held from reading what is pending to recording what was applied.
         let timeout = Duration::from_secs(args.run.lock_timeout);
@@ -45,23 +56,58 @@ pub async fn migrate(ctx: &Context, args: &Migrate) -> Result<ExitCode> {
     .await
 }
 
+/// Whether the database is at this binary's head (or at `--target`) with nothing
+/// for the locked run to report: no pending step, no migration it lacks, no
+/// interrupted or edited one, nothing built from an older lib.rs. Reads only.
+async fn nothing_to_do(ctx: &Context, db: &DatabaseConnection, args: &Migrate) -> Result<bool> {
+    let sources = ctx.built_sources();
+    let executor = Executor::new(db, ctx.migrator).sources(sources.clone());
+    let (states, unknown) = executor.scan().await?;
+    // A target that cannot be planned is the locked run's to report.
+    let at_target =
+        plan::to_target(&states, args.target.as_deref()).is_ok_and(|steps| steps.is_empty());
+    if !unknown.is_empty() || !at_target {
+        return Ok(false);
+    }
+    if ctx.project.on_disk {
+        let registered = ctx.project.registered_migrations()?;
+        let lib = ctx.project.shown(&ctx.project.lib_rs());
+        if !bookkeeping::not_built(&states, &registered, &lib).is_empty() {
+            return Ok(false);
+        }
+    }
+    let records = bookkeeping::records(db).await?;
+    Ok(
+        bookkeeping::problems(&states, &[], &records, &sources).is_empty()
+            && bookkeeping::interrupted_names(&records).is_empty(),
+    )
+}
+
+/// Modes that `backend` can never honour, refused before anything is read.
+fn refuse_impossible_modes(
+    backend: Option<sea_orm::DbBackend>,
+    modes: crate::cli::ServerModes,
+) -> Result<()> {
+    if modes.ddl_transactions == crate::cli::Toggle::On
+        && backend == Some(sea_orm::DbBackend::MySql)
+    {
+        bail!(
+            "--ddl-transactions on: MySQL/MariaDB commits every DDL statement on its own, \
+             so no transaction can hold a migration's DDL"
+        );
+    }
+    Ok(())
+}
+
 /// How this run locks and whether DDL runs in transactions, for the server on `db`
 /// (see docs/distributed.md); said when it is not the backend's usual way.
 pub async fn server_modes(
     db: &DatabaseConnection,
     modes: crate::cli::ServerModes,
 ) -> Result<(lock::RunLock, bool)> {
+    refuse_impossible_modes(Some(db.get_database_backend()), modes)?;
     let server = Server::detect(db).await?;
     let (run_lock, ddl_in_transactions) = modes.resolve(server);
-    if modes.ddl_transactions == crate::cli::Toggle::On
-        && db.get_database_backend() == sea_orm::DbBackend::MySql
-    {
-        bail!(
-            "--ddl-transactions on: {} commits every DDL statement on its own, so no \
-             transaction can hold a migration's DDL",
-            server.name()
-        );
-    }
     let usual = (server.run_lock(), server.ddl_in_transactions());
     if server.is_distributed() || (run_lock, ddl_in_transactions) != usual {
         let mut how = Vec::new();
