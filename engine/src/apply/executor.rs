@@ -63,6 +63,9 @@ pub struct Executor<'a, C = DatabaseConnection> {
 
 struct Known {
     migrations: Vec<Box<dyn MigrationTrait>>,
+    /// Each migration's name, in the same order: sea-orm-migration derives a name
+    /// from its file's path on every call.
+    names: Vec<String>,
     by_name: HashMap<String, usize>,
 }
 
@@ -97,10 +100,11 @@ where
 {
     pub fn new(db: &'a C, migrator: Migrator) -> Self {
         let migrations = migrator.migrations();
-        let by_name = migrations
+        let names: Vec<String> = migrations.iter().map(|m| m.name().to_string()).collect();
+        let by_name = names
             .iter()
             .enumerate()
-            .map(|(i, m)| (m.name().to_string(), i))
+            .map(|(i, name)| (name.clone(), i))
             .collect();
         Executor {
             db,
@@ -112,6 +116,7 @@ where
             foreign_keys: ForeignKeyMap::default(),
             known: Arc::new(Known {
                 migrations,
+                names,
                 by_name,
             }),
             migrator,
@@ -222,16 +227,15 @@ where
     /// them was rolled back), in name order.
     pub async fn scan(&self) -> Result<(Vec<MigrationState>, Vec<MigrationState>)> {
         let mut applied = self.applied().await?;
-        let states: Vec<MigrationState> = self
+        let mut states: Vec<MigrationState> = self
             .known
-            .migrations
+            .names
             .iter()
-            .map(|m| MigrationState {
-                name: m.name().to_string(),
-                applied_at: applied.remove(m.name()),
+            .map(|name| MigrationState {
+                name: name.clone(),
+                applied_at: applied.remove(name),
             })
             .collect();
-        let mut states = states;
         let mut unknown: Vec<MigrationState> = applied
             .into_iter()
             .map(|(name, at)| MigrationState {
@@ -269,11 +273,11 @@ where
             return Vec::new();
         };
         self.known
-            .migrations
+            .names
             .iter()
-            .filter_map(|m| {
-                let originals = crate::history::replaced(&sources.text(m.name())?);
-                (!originals.is_empty()).then(|| (m.name().to_string(), originals))
+            .filter_map(|name| {
+                let originals = crate::history::replaced(&sources.text(name)?);
+                (!originals.is_empty()).then(|| (name.clone(), originals))
             })
             .collect()
     }

@@ -454,10 +454,11 @@ fn migrations_vec(lib: &str) -> Option<(usize, usize)> {
     let body = lib.find("fn migrations")?;
     let start = body + lib[body..].find("vec![")?;
     let mut depth = 0;
-    for (i, c) in lib[start..].char_indices() {
+    // Brackets are ASCII: bytes find them, at their byte offsets, without decoding.
+    for (i, c) in lib.as_bytes()[start..].iter().enumerate() {
         match c {
-            '[' => depth += 1,
-            ']' => {
+            b'[' => depth += 1,
+            b']' => {
                 depth -= 1;
                 if depth == 0 {
                     return Some((start, start + i + 1));
