@@ -1146,6 +1146,33 @@ fn round_trip_on_every_backend() {
                 out.stdout
             );
             manage(&["check"]).ok();
+            // Backwards in one transaction too, and forwards again: the bookkeeping
+            // rows, written together before the commit, follow the steps.
+            let target = &names[names.len() - 3];
+            let out = manage(&["migrate", target, "--atomic"]).ok();
+            assert!(
+                out.stdout.contains("Committed 3 migration(s)"),
+                "{}",
+                out.stdout
+            );
+            assert_schema(
+                &s,
+                url,
+                backend,
+                before,
+                "after --atomic back to its target",
+            );
+            let listed = manage(&["showmigrations", "--format", "json"]).ok();
+            let rows: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+            let applied = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| !r["applied_at"].is_null())
+                .count();
+            assert_eq!(applied, all - 3, "{}", listed.stdout);
+            manage(&["migrate", "--atomic"]).ok();
+            manage(&["check"]).ok();
         }
 
         doing.set(format!(

@@ -139,25 +139,52 @@ pub async fn record<C: ConnectionTrait>(
     duration_ms: i64,
     ran: &[String],
 ) -> Result<(), DbErr> {
-    let ran = (!ran.is_empty() && ran.iter().map(String::len).sum::<usize>() <= RAN_LIMIT)
-        .then(|| serde_json::to_string(ran).expect("strings serialize"));
+    record_all(
+        db,
+        &[Row {
+            name,
+            checksum,
+            duration_ms,
+            ran,
+        }],
+    )
+    .await
+}
+
+/// One migration's row, as [`record`] writes it.
+pub struct Row<'a> {
+    pub name: &'a str,
+    pub checksum: Option<&'a str>,
+    pub duration_ms: i64,
+    pub ran: &'a [String],
+}
+
+/// [`record`] for several migrations (distinct names) in one statement.
+pub async fn record_all<C: ConnectionTrait>(db: &C, rows: &[Row<'_>]) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table(TABLE)
+        .columns(["version", "checksum", "duration_ms", SENT]);
+    for row in rows {
+        let ran = (!row.ran.is_empty()
+            && row.ran.iter().map(String::len).sum::<usize>() <= RAN_LIMIT)
+            .then(|| serde_json::to_string(row.ran).expect("strings serialize"));
+        stmt.values_panic([
+            row.name.into(),
+            row.checksum.map(str::to_string).into(),
+            row.duration_ms.into(),
+            ran.into(),
+        ]);
+    }
     // One upsert: the row may exist already (a marker, or a faked migration). A new
     // marker or a finished step forgets what an earlier stopped attempt had sent.
-    let stmt = Query::insert()
-        .into_table(TABLE)
-        .columns(["version", "checksum", "duration_ms", SENT])
-        .values_panic([
-            name.into(),
-            checksum.map(str::to_string).into(),
-            duration_ms.into(),
-            ran.into(),
-        ])
-        .on_conflict(
-            OnConflict::column("version")
-                .update_columns(["checksum", "duration_ms", SENT])
-                .to_owned(),
-        )
-        .to_owned();
+    stmt.on_conflict(
+        OnConflict::column("version")
+            .update_columns(["checksum", "duration_ms", SENT])
+            .to_owned(),
+    );
     exec(db, &stmt).await
 }
 

@@ -82,6 +82,10 @@ pub async fn atomic(
             for step in steps {
                 execute(&executor, step, fake).await?;
             }
+            executor
+                .record_applied()
+                .await
+                .map_err(|e| anyhow::anyhow!("recording the applied migrations: {e}"))?;
             if sqlite {
                 executor
                     .check_deferred_foreign_keys()
