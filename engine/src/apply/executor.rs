@@ -181,13 +181,10 @@ where
         let rows = std::mem::take(&mut *unrecorded.lock().unwrap_or_else(|e| e.into_inner()));
         // Statements of bounded size: SQLite takes at most 32,766 values in one.
         for chunk in rows.chunks(1000) {
-            seaql_migrations::Entity::insert_many(chunk.iter().map(|row| {
-                seaql_migrations::ActiveModel {
-                    version: ActiveValue::Set(row.name.clone()),
-                    applied_at: ActiveValue::Set(row.applied_at),
-                }
-            }))
-            .exec_without_returning(self.db)
+            record(
+                self.db,
+                chunk.iter().map(|row| (row.name.as_str(), row.applied_at)),
+            )
             .await?;
             let rows: Vec<bookkeeping::Row> = chunk
                 .iter()
@@ -832,7 +829,7 @@ async fn bookkeep<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     match direction {
         Direction::Up => {
-            record(db, name).await?;
+            record(db, [(name, now_secs())]).await?;
             bookkeeping::record(db, name, checksum, duration_ms, ran).await
         }
         Direction::Down => {
@@ -1019,11 +1016,17 @@ fn now_secs() -> i64 {
         .unwrap_or_default()
 }
 
-async fn record<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::DbErr> {
-    seaql_migrations::Entity::insert(seaql_migrations::ActiveModel {
-        version: ActiveValue::Set(name.to_owned()),
-        applied_at: ActiveValue::Set(now_secs()),
-    })
+/// `seaql_migrations` rows for `applied` (name, applied at), in one statement.
+async fn record<'n, C: ConnectionTrait>(
+    db: &C,
+    applied: impl IntoIterator<Item = (&'n str, i64)>,
+) -> Result<(), sea_orm::DbErr> {
+    seaql_migrations::Entity::insert_many(applied.into_iter().map(|(name, at)| {
+        seaql_migrations::ActiveModel {
+            version: ActiveValue::Set(name.to_owned()),
+            applied_at: ActiveValue::Set(at),
+        }
+    }))
     // No RETURNING: nothing is read back, and a recording connection has no rows.
     .exec_without_returning(db)
     .await?;
