@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// `MIGRATION_SOURCES`, `MIGRATION_CHECKSUMS` and `SNAPSHOT` for the migration crate
+/// `MIGRATION_SOURCES`, `MIGRATION_CHECKSUMS`, `MIGRATION_LIB` and `SNAPSHOT` for the migration crate
 /// in `migrations`, as Rust.
 pub fn render(migrations: &Path) -> Result<String, Error> {
     let src = migrations.join("src");
@@ -53,7 +53,21 @@ pub fn render(migrations: &Path) -> Result<String, Error> {
             .map_err(|e| Error(format!("reading {}: {e}", path.display())))?;
         writeln!(out, "    ({stem:?}, {:?}),", checksum(&text)).unwrap();
     }
-    out += "];\n\n/// Every snapshot file, by its path under migrations/schema.\n";
+    // Lets `migrate` see that lib.rs registers nothing the binary lacks without
+    // reading its list: the file is the one the binary was built from.
+    out += "];\n\n/// migrations/src/lib.rs as built.\n";
+    let lib = src.join("lib.rs");
+    if lib.is_file() {
+        writeln!(
+            out,
+            "static MIGRATION_LIB: &str = include_str!({:?});",
+            lib.display().to_string()
+        )
+        .unwrap();
+    } else {
+        out += "static MIGRATION_LIB: &str = \"\";\n";
+    }
+    out += "\n/// Every snapshot file, by its path under migrations/schema.\n";
     out += "static SNAPSHOT: &[(&str, &str)] = &[\n";
     for sub in ["tables", "enums", "views"] {
         for path in files(&schema.join(sub), "json") {

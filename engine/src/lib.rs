@@ -68,6 +68,7 @@ macro_rules! main {
                     migrations: MIGRATION_SOURCES,
                     checksums: MIGRATION_CHECKSUMS,
                     snapshot: SNAPSHOT,
+                    lib_rs: MIGRATION_LIB,
                 },
                 LAYOUT,
             )

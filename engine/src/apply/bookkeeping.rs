@@ -12,8 +12,9 @@
 //! older than the newest applied one (what merging two branches produces).
 
 use crate::apply::migrator::MigrationState;
+use crate::connection::json_rows;
 use crate::project::sources::Sources;
-use sea_orm::sea_query::{Asterisk, ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
+use sea_orm::sea_query::{ColumnDef, Expr, ExprTrait, OnConflict, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, StatementBuilder};
 use sea_orm_migration::SchemaManager;
 use std::collections::{BTreeMap, HashSet};
@@ -43,20 +44,6 @@ pub struct Record {
     /// A marker's statements: what the run that stopped had sent, in order (the last
     /// may not have taken effect). Empty when not known (the process was killed).
     pub statements_sent: Vec<String>,
-    /// An applied migration's statements as stored (JSON), read by
-    /// [`Record::statements_ran`]: only `accept` looks at them, so a run at head does
-    /// not parse every applied migration's statements.
-    ran: Option<String>,
-}
-
-impl Record {
-    /// An applied migration's statements, as its up() ran them; None when not kept
-    /// (applied by an earlier release, faked, or too long).
-    pub fn statements_ran(&self) -> Option<Vec<String>> {
-        self.ran
-            .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
-    }
 }
 
 /// The schema of a migrated database without the bookkeeping tables (`migrations` is
@@ -227,37 +214,64 @@ pub async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), DbErr>
 }
 
 /// Every record; none before anything was applied (reading creates nothing).
+///
+/// Applied migrations' statements stay in the table (see [`statements_ran`]): a run
+/// at head reads a row per applied migration, and their text would be most of it.
 pub async fn records(db: &DatabaseConnection) -> Result<BTreeMap<String, Record>, DbErr> {
-    if !SchemaManager::new(db).has_table(TABLE).await? {
-        return Ok(BTreeMap::new());
-    }
-    // Every column: a table made by an earlier release has no `statements_sent` yet.
-    let stmt = Query::select().column(Asterisk).from(TABLE).to_owned();
-    let rows = db.query_all(&stmt).await?;
-    rows.iter()
-        .map(|row| {
-            let duration_ms = row.try_get::<i64>("", "duration_ms")?;
-            let statements: Option<String> = row.try_get::<Option<String>>("", SENT).ok().flatten();
-            let (statements_sent, ran) = match duration_ms {
-                APPLYING | REVERTING => (
-                    statements
-                        .and_then(|json| serde_json::from_str(&json).ok())
-                        .unwrap_or_default(),
-                    None,
-                ),
-                _ => (Vec::new(), statements),
+    let rows: Option<Vec<(String, Option<String>, i64)>> =
+        json_rows::read(db, TABLE, &["version", "checksum", "duration_ms"]).await?;
+    let mut records: BTreeMap<String, Record> = rows
+        .into_iter()
+        .flatten()
+        .map(|(name, checksum, duration_ms)| {
+            let record = Record {
+                checksum,
+                duration_ms,
+                statements_sent: Vec::new(),
             };
-            Ok((
-                row.try_get::<String>("", "version")?,
-                Record {
-                    checksum: row.try_get::<Option<String>>("", "checksum")?,
-                    duration_ms,
-                    statements_sent,
-                    ran,
-                },
-            ))
+            (name, record)
         })
-        .collect()
+        .collect();
+    // Markers are rare; a table made by an earlier release keeps no statements.
+    if records.values().any(|r| r.duration_ms < 0)
+        && SchemaManager::new(db).has_column(TABLE, SENT).await?
+    {
+        let stmt = Query::select()
+            .columns(["version", SENT])
+            .from(TABLE)
+            .and_where(Expr::col("duration_ms").lt(0))
+            .to_owned();
+        for row in db.query_all(&stmt).await? {
+            let name: String = row.try_get("", "version")?;
+            let sent: Option<String> = row.try_get("", SENT)?;
+            if let (Some(record), Some(json)) = (records.get_mut(&name), sent) {
+                record.statements_sent = serde_json::from_str(&json).unwrap_or_default();
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// Applied migration `name`'s statements, as its up() ran them; None when not kept
+/// (applied by an earlier release, faked, or too long) or not applied.
+pub async fn statements_ran(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Result<Option<Vec<String>>, DbErr> {
+    if !SchemaManager::new(db).has_column(TABLE, SENT).await? {
+        return Ok(None);
+    }
+    let stmt = Query::select()
+        .column(SENT)
+        .from(TABLE)
+        .and_where(Expr::col("version").eq(name))
+        .and_where(Expr::col("duration_ms").gte(0))
+        .to_owned();
+    Ok(db
+        .query_one(&stmt)
+        .await?
+        .and_then(|row| row.try_get::<Option<String>>("", SENT).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 /// Migrations that migrations/src/lib.rs registers but this binary was not built

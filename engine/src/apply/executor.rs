@@ -8,7 +8,6 @@ use crate::apply::{bookkeeping, statement_log};
 use crate::connection::DbUrl;
 use crate::project::sources::Sources;
 use anyhow::{Result, anyhow};
-use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, EntityTrait, QueryFilter, TransactionTrait,
@@ -365,21 +364,10 @@ where
 
     /// `seaql_migrations` as name → applied_at; empty, and not created, when absent.
     async fn applied(&self) -> Result<BTreeMap<String, i64>, DbErr> {
-        let table = self.migrator.table_name();
-        if !SchemaManager::new(self.db)
-            .has_table(table.to_string())
-            .await?
-        {
-            return Ok(BTreeMap::new());
-        }
-        let stmt = Query::select()
-            .columns(["version", "applied_at"])
-            .from(Alias::new(table.to_string()))
-            .to_owned();
-        let rows = self.db.query_all(&stmt).await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("", "version")?, row.try_get("", "applied_at")?)))
-            .collect()
+        let table = self.migrator.table_name().to_string();
+        let rows: Option<Vec<(String, i64)>> =
+            crate::connection::json_rows::read(self.db, &table, &["version", "applied_at"]).await?;
+        Ok(rows.into_iter().flatten().collect())
     }
 
     /// Creates the bookkeeping tables, once, before the first change.

@@ -67,7 +67,7 @@ pub async fn accept(ctx: &Context, args: &Accept) -> Result<ExitCode> {
         "only comments and layout changed: the code, and so its SQL, is the same".to_string()
     } else {
         let sends = up_sql(ctx, migration.as_ref(), url.backend()).await?;
-        match &record.statements_ran() {
+        match &bookkeeping::statements_ran(&db, name).await? {
             Some(ran) if *ran == sends => format!(
                 "the {} statement(s) up() sends are the ones {} ran",
                 ran.len(),

@@ -4,6 +4,7 @@
 use crate::apply::executor::Executor;
 use crate::apply::interrupt::{self, Interrupts};
 use crate::apply::lock::{self, Lock};
+use crate::apply::migrator::MigrationState;
 use crate::apply::plan::{self, Step};
 use crate::apply::{bookkeeping, steps};
 use crate::cli::Migrate;
@@ -69,18 +70,26 @@ async fn nothing_to_do(ctx: &Context, db: &DatabaseConnection, args: &Migrate) -
     if !unknown.is_empty() || !at_target {
         return Ok(false);
     }
-    if ctx.project.on_disk {
-        let registered = ctx.project.registered_migrations()?;
-        let lib = ctx.project.shown(&ctx.project.lib_rs());
-        if !bookkeeping::not_built(&states, &registered, &lib).is_empty() {
-            return Ok(false);
-        }
+    if !not_built(ctx, &states)?.is_empty() {
+        return Ok(false);
     }
     let records = bookkeeping::records(db).await?;
     Ok(
         bookkeeping::problems(&states, &[], &records, &sources).is_empty()
             && bookkeeping::interrupted_names(&records).is_empty(),
     )
+}
+
+/// What lib.rs registers that this binary lacks (see [`bookkeeping::not_built`]);
+/// nothing without the project, or when lib.rs is the one the binary was built from.
+fn not_built(ctx: &Context, states: &[MigrationState]) -> Result<Vec<String>> {
+    let project = &ctx.project;
+    if !project.on_disk || project.lib_rs_is(ctx.compiled_in.lib_rs) {
+        return Ok(Vec::new());
+    }
+    let registered = project.registered_migrations()?;
+    let lib = project.shown(&project.lib_rs());
+    Ok(bookkeeping::not_built(states, &registered, &lib))
 }
 
 /// Modes that `backend` can never honour, refused before anything is read.
@@ -151,12 +160,8 @@ async fn run(
     }
     bookkeeping::tolerate_unknown(&unknown, &url.describe(), args.run.unknown.fail_on_unknown)?;
     let steps = plan::to_target(&states, args.target.as_deref())?;
-    if ctx.project.on_disk {
-        let registered = ctx.project.registered_migrations()?;
-        let lib = ctx.project.shown(&ctx.project.lib_rs());
-        for problem in bookkeeping::not_built(&states, &registered, &lib) {
-            ui::warn(&problem);
-        }
+    for problem in not_built(ctx, &states)? {
+        ui::warn(&problem);
     }
 
     if args.plan {

@@ -5,6 +5,7 @@
 //! never leave here in a message (`redact`).
 
 mod cpu_pin;
+pub mod json_rows;
 pub mod redact;
 pub mod server;
 pub(crate) mod simple_protocol;

@@ -192,6 +192,14 @@ impl Project {
         self.shown(&self.migrations_src().join(format!("{name}.rs")))
     }
 
+    /// Whether lib.rs is `built`, the text the binary was compiled from, and names its
+    /// migrations itself: then the binary has every migration lib.rs registers.
+    pub fn lib_rs_is(&self, built: &str) -> bool {
+        !built.is_empty()
+            && fs::read(self.lib_rs()).is_ok_and(|text| text == built.as_bytes())
+            && !lists_the_directory(built)
+    }
+
     /// Names of the migrations registered in lib.rs, in order: every migration file
     /// when lib.rs takes them from the directory.
     pub fn registered_migrations(&self) -> Result<Vec<String>> {
@@ -523,6 +531,26 @@ mod tests {
         let three = project.register("m20250101_000002_c").unwrap().unwrap();
         fs::write(project.lib_rs(), &three).unwrap();
         assert_eq!(project.registered_migrations().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn lib_rs_is_the_built_one_only_when_equal_and_listing_its_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = project_in(dir.path());
+        fs::write(project.lib_rs(), EMPTY_LIB).unwrap();
+        assert!(project.lib_rs_is(EMPTY_LIB));
+        // Built without a lib.rs, or from another one.
+        assert!(!project.lib_rs_is(""));
+        let edited = EMPTY_LIB.replace("vec![]", "vec![Box::new(m20250101_000000_a::Migration)]");
+        assert!(!project.lib_rs_is(&edited));
+        // A list from the directory: files added since the build are not in it.
+        let listed = EMPTY_LIB.replace(
+            "pub struct Migrator;",
+            "include!(concat!(env!(\"OUT_DIR\"), \"/migrations.rs\"));\npub struct Migrator;",
+        );
+        assert_ne!(listed, EMPTY_LIB);
+        fs::write(project.lib_rs(), &listed).unwrap();
+        assert!(!project.lib_rs_is(&listed));
     }
 
     #[test]

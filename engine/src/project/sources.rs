@@ -23,6 +23,8 @@ pub struct CompiledIn {
     /// `(name, checksum)` of each of `migrations`, in the same order.
     pub checksums: &'static [(&'static str, &'static str)],
     pub snapshot: &'static [(&'static str, &'static str)],
+    /// migrations/src/lib.rs as the binary was built from it; empty without one.
+    pub lib_rs: &'static str,
 }
 
 /// Where migration sources are read from.
@@ -96,6 +98,7 @@ mod tests {
                 migrations: &[("m20250101_000000_a", "a\n")],
                 checksums,
                 snapshot: &[],
+                lib_rs: "",
             })
         };
         // Taken as the build script wrote it, not computed again.
