@@ -88,3 +88,43 @@ async fn exists<C: ConnectionTrait>(db: &C, table: &str) -> Result<bool, DbErr> 
 fn parse<T: DeserializeOwned>(table: &str, text: &str) -> Result<T, DbErr> {
     serde_json::from_str(text).map_err(|e| DbErr::Type(format!("reading {table}: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Database;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn reads_every_row_whole_and_nothing_of_a_missing_table() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            r#"CREATE TABLE "odd ""name""" (version TEXT, checksum TEXT, duration_ms BIGINT);
+               INSERT INTO "odd ""name""" VALUES
+                 ('m1', 'ab"c\d', 5), ('m2', NULL, -1), ('m3_ünï', '', 9007199254740993);"#,
+        )
+        .await
+        .unwrap();
+        let columns = ["version", "checksum", "duration_ms"];
+        let mut rows: Vec<(String, Option<String>, i64)> =
+            read(&db, "odd \"name\"", &columns).await.unwrap().unwrap();
+        rows.sort();
+        assert_eq!(
+            rows,
+            [
+                ("m1".into(), Some(r#"ab"c\d"#.into()), 5),
+                ("m2".into(), None, -1),
+                ("m3_ünï".into(), Some(String::new()), 9_007_199_254_740_993),
+            ]
+        );
+        let missing: Option<Vec<(String,)>> = read(&db, "absent", &["version"]).await.unwrap();
+        assert!(missing.is_none());
+        db.execute_unprepared(r#"DELETE FROM "odd ""name""""#)
+            .await
+            .unwrap();
+        let empty: Vec<(String,)> = read(&db, "odd \"name\"", &["version"])
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(empty.is_empty());
+    }
+}
