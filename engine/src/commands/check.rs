@@ -12,7 +12,7 @@ use crate::sql::Dialect;
 use crate::ui::{self, say, sayln};
 use anyhow::Result;
 use console::style;
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DatabaseConnection;
 use std::process::ExitCode;
 
 pub async fn check(ctx: &Context, args: &CheckArgs) -> Result<ExitCode> {
@@ -206,11 +206,10 @@ pub async fn schema(ctx: &Context, args: &SchemaArgs) -> Result<ExitCode> {
         SchemaFormat::Mermaid => say!("{}", diagram::mermaid(&schema)),
         SchemaFormat::Dot => say!("{}", diagram::dot(&schema)),
         SchemaFormat::Sql => {
-            let dialect = match ctx.db_url()?.backend() {
-                Some(DbBackend::Postgres) => Dialect::Postgres,
-                Some(DbBackend::MySql) => Dialect::MySql,
-                _ => Dialect::Sqlite,
-            };
+            let dialect = ctx
+                .db_url()?
+                .backend()
+                .map_or(Dialect::Sqlite, Dialect::from);
             say!("{}", sql_script::create_script(&schema, dialect));
         }
     }

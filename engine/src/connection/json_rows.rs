@@ -9,6 +9,7 @@
 //! one array; MySQL/MariaDB send an array per row, because MariaDB cuts an
 //! aggregate at `group_concat_max_len` (1 MiB by default).
 
+use crate::sql::Dialect;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use sea_schema::probe::SchemaProbe;
 use serde::de::DeserializeOwned;
@@ -25,13 +26,10 @@ pub async fn read<T: DeserializeOwned, C: ConnectionTrait>(
         return Ok(None);
     }
     let backend = db.get_database_backend();
-    let quote = |name: &str| match backend {
-        DbBackend::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    };
-    let columns: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let dialect = Dialect::from(backend);
+    let columns: Vec<String> = columns.iter().map(|c| dialect.ident(c)).collect();
     let columns = columns.join(", ");
-    let table = quote(table);
+    let table = dialect.ident(table);
     let (sql, aggregated) = match backend {
         DbBackend::Postgres => (
             format!(

@@ -61,6 +61,17 @@ pub enum Dialect {
     Sqlite,
 }
 
+/// The dialect of a connection's backend; SQLite's for any other.
+impl From<sea_orm::DbBackend> for Dialect {
+    fn from(backend: sea_orm::DbBackend) -> Self {
+        match backend {
+            sea_orm::DbBackend::Postgres => Dialect::Postgres,
+            sea_orm::DbBackend::MySql => Dialect::MySql,
+            _ => Dialect::Sqlite,
+        }
+    }
+}
+
 impl Dialect {
     /// An identifier, quoted.
     pub fn ident(self, name: &str) -> String {
