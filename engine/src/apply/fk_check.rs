@@ -9,6 +9,12 @@
 //! only those are checked. The map of which table references which is read once a
 //! run and kept current from the touched tables.
 //!
+//! A migration that only creates tables (empty ones: no `AS SELECT`) and indexes
+//! changes no row, so it cannot leave a key pointing nowhere, and nothing is checked.
+//! The map need not learn a new table's references then either: while it is empty
+//! no row of it can dangle, and the migration that first writes to it touches it,
+//! which reads them.
+//!
 //! Whenever the statements are not all understood (raw SQL of another shape, several
 //! statements in one string, triggers that could write elsewhere, nothing captured),
 //! the whole database is checked, as before.
@@ -47,11 +53,15 @@ const REFERENCES: &str = "SELECT 'r', m.name, f.\"table\" FROM sqlite_master m \
 const VIOLATIONS: &str = "SELECT 'v', c.\"table\", c.parent FROM sqlite_master m \
      JOIN pragma_foreign_key_check(m.name) c WHERE m.type = 'table'";
 
+#[derive(Default)]
 struct Known {
     /// A trigger can write to tables no statement names: every check is whole.
     triggers: bool,
     /// Which tables each table references (names folded as SQLite compares them).
     parents: BTreeMap<String, BTreeSet<String>>,
+    /// The same the other way: which tables reference each table, so that finding
+    /// them does not go through every table of the database for every migration.
+    children: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl ForeignKeyMap {
@@ -65,10 +75,14 @@ impl ForeignKeyMap {
         db: &C,
         statements: &[String],
     ) -> Result<(), DbErr> {
-        let Some(touched) = touched_tables(statements) else {
+        let Some(written) = written_tables(statements) else {
             *self.lock() = None;
             return whole_database(db).await;
         };
+        if written.rows_unchanged {
+            return Ok(());
+        }
+        let touched = written.tables;
         let taken = self.lock().take();
         let mut known = match taken {
             Some(known) => known,
@@ -93,7 +107,7 @@ impl ForeignKeyMap {
         let rows = query(db, &sql, values).await?;
 
         for table in &touched {
-            known.parents.remove(table);
+            known.forget(table);
         }
         let mut violations = Vec::new();
         for [kind, table, parent] in rows {
@@ -116,9 +130,10 @@ impl ForeignKeyMap {
     /// is no violation, as a deferred constraint would have it.
     pub fn defer(&self, name: &str, statements: &[String]) {
         let mut deferred = locked(&self.deferred);
-        match touched_tables(statements) {
-            Some(tables) => {
-                for table in tables {
+        match written_tables(statements) {
+            Some(written) if written.rows_unchanged => {}
+            Some(written) => {
+                for table in written.tables {
                     deferred.touched.insert(table, name.to_string());
                 }
             }
@@ -171,10 +186,7 @@ impl Known {
             "SELECT 't', name, '' FROM sqlite_master WHERE type = 'trigger' \
              UNION ALL {REFERENCES}"
         );
-        let mut known = Known {
-            triggers: false,
-            parents: BTreeMap::new(),
-        };
+        let mut known = Known::default();
         for [kind, child, parent] in query(db, &sql, vec![]).await? {
             if kind == "t" {
                 known.triggers = true;
@@ -188,20 +200,28 @@ impl Known {
     /// `tables` and every table that references one of them.
     fn with_referencing(&self, tables: &BTreeSet<String>) -> BTreeSet<String> {
         let mut all = tables.clone();
-        all.extend(
-            self.parents
-                .iter()
-                .filter(|(_, refs)| !refs.is_disjoint(tables))
-                .map(|(child, _)| child.clone()),
-        );
+        for table in tables {
+            all.extend(self.children.get(table).into_iter().flatten().cloned());
+        }
         all
     }
 
     fn learn(&mut self, child: &str, parent: &str) {
-        self.parents
-            .entry(fold(child))
+        let (child, parent) = (fold(child), fold(parent));
+        self.children
+            .entry(parent.clone())
             .or_default()
-            .insert(fold(parent));
+            .insert(child.clone());
+        self.parents.entry(child).or_default().insert(parent);
+    }
+
+    /// Drops what is known of `table`'s own references (it is about to be read again).
+    fn forget(&mut self, table: &str) {
+        for parent in self.parents.remove(table).into_iter().flatten() {
+            if let Some(children) = self.children.get_mut(&parent) {
+                children.remove(table);
+            }
+        }
     }
 }
 
@@ -267,9 +287,19 @@ async fn query<C: ConnectionTrait>(
         .collect())
 }
 
-/// The tables `statements` write to or redefine (folded as SQLite compares names), or None when a
-/// statement is of a shape not understood, or nothing was captured.
-pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
+/// What a migration's statements write.
+#[derive(Debug, PartialEq)]
+pub struct Written {
+    /// The tables written to or redefined (folded as SQLite compares names).
+    pub tables: BTreeSet<String>,
+    /// Every write creates a table from a column list: new tables, empty, and no row
+    /// of any other table changed.
+    pub rows_unchanged: bool,
+}
+
+/// What `statements` write, or None when a statement is of a shape not understood, or
+/// nothing was captured.
+pub fn written_tables(statements: &[String]) -> Option<Written> {
     use crate::sql::TABLE_NAME as NAME;
     static WRITES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(&format!(
@@ -290,7 +320,10 @@ pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
     if statements.is_empty() {
         return None;
     }
-    let mut touched = BTreeSet::new();
+    let mut written = Written {
+        tables: BTreeSet::new(),
+        rows_unchanged: true,
+    };
     for statement in statements {
         let sql = statement.trim().trim_end_matches(';').trim_end();
         if sql.contains(';') {
@@ -299,13 +332,19 @@ pub fn touched_tables(statements: &[String]) -> Option<BTreeSet<String>> {
         if HARMLESS.is_match(sql) {
             continue;
         }
-        let name = WRITES.captures(sql)?.get(1)?.as_str();
-        touched.insert(unquote(name));
+        let name = WRITES.captures(sql)?.get(1)?;
+        written.tables.insert(unquote(name.as_str()));
+        // `CREATE TABLE t (...)`, not `CREATE TABLE t AS SELECT ...`.
+        let creates_empty = sql
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("create"))
+            && sql[name.end()..].trim_start().starts_with('(');
+        written.rows_unchanged &= creates_empty;
         if let Some(new) = RENAME_TO.captures(sql).and_then(|c| c.get(1)) {
-            touched.insert(unquote(new.as_str()));
+            written.tables.insert(unquote(new.as_str()));
         }
     }
-    Some(touched)
+    Some(written)
 }
 
 /// A written table name as SQLite compares it.
@@ -315,11 +354,40 @@ fn unquote(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::touched_tables;
+    use super::written_tables;
+
+    fn statements(sql: &[&str]) -> Vec<String> {
+        sql.iter().map(|s| s.to_string()).collect()
+    }
 
     fn touched(sql: &[&str]) -> Option<Vec<String>> {
-        let statements: Vec<String> = sql.iter().map(|s| s.to_string()).collect();
-        touched_tables(&statements).map(|t| t.into_iter().collect())
+        written_tables(&statements(sql)).map(|w| w.tables.into_iter().collect())
+    }
+
+    fn rows_unchanged(sql: &[&str]) -> bool {
+        written_tables(&statements(sql)).unwrap().rows_unchanged
+    }
+
+    #[test]
+    fn only_tables_created_from_a_column_list_leave_every_row_as_it_was() {
+        assert!(rows_unchanged(&[
+            r#"CREATE TABLE "child" ( "id" integer, "parent_id" integer REFERENCES "parent" ("id") )"#,
+            r#"CREATE INDEX "idx-child" ON "child" ("parent_id")"#,
+            "create temp table if not exists [t](x)",
+        ]));
+        for writes in [
+            "CREATE TABLE copy AS SELECT * FROM child",
+            "INSERT INTO child (id) VALUES (1)",
+            "ALTER TABLE child ADD COLUMN note text",
+            "ALTER TABLE child RENAME TO kid",
+            "DROP TABLE parent",
+            "DELETE FROM parent",
+        ] {
+            assert!(
+                !rows_unchanged(&["CREATE TABLE fresh (id integer)", writes]),
+                "{writes}"
+            );
+        }
     }
 
     #[test]
