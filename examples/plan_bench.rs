@@ -1,9 +1,15 @@
 //! Times the history scanner and the rollback planner over generated migration files:
 //! `cargo run --example plan_bench -- [FILES]` (default 5000). Used by `scripts/bench`.
+//!
+//! Two ways: as `rollback` plans in a binary built with these files (each file's text
+//! is the binary's copy, so the facts its build computed stand for it), and with every
+//! file parsed (a binary built before them).
 
+use manage::CompiledIn;
 use manage::history::{self, rollback_plan};
 use std::collections::BTreeSet;
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 fn main() {
     let files: usize = std::env::args()
@@ -34,20 +40,60 @@ fn main() {
     }
     let applied: BTreeSet<String> = order.iter().cloned().collect();
 
+    // What the build script compiles in: each file's text and facts, in name order.
+    let mut texts = Vec::new();
+    let mut facts = Vec::new();
+    for name in &order {
+        let text: &'static str = std::fs::read_to_string(dir.path().join(format!("{name}.rs")))
+            .expect("read")
+            .leak();
+        let name: &'static str = name.clone().leak();
+        texts.push((name, text));
+        if let Some(read) = history::scan_without_models(text) {
+            facts.push((name, &*history::encode(&read).leak()));
+        }
+    }
+    let built = CompiledIn {
+        migrations: texts.leak(),
+        facts: facts.leak(),
+        ..Default::default()
+    };
+
+    for (how, built) in [
+        ("with the facts its build computed", &built),
+        ("parsing every file", &CompiledIn::default()),
+    ] {
+        let (times, planned) = time(dir.path(), built, &order, &applied);
+        println!(
+            "scan + plan over {files} files, {how}: median {:.1} ms (min {:.1}, max {:.1}, 7 runs; plan reverts {planned})",
+            ms(times[3]),
+            ms(times[0]),
+            ms(times[6]),
+        );
+    }
+}
+
+/// Seven timings of reading the history in `dir` and planning `rollback t0042`,
+/// sorted, and how many migrations the plan reverts.
+fn time(
+    dir: &Path,
+    built: &CompiledIn,
+    order: &[String],
+    applied: &BTreeSet<String>,
+) -> (Vec<Duration>, usize) {
     let mut times = Vec::new();
     let mut planned = 0;
     for _ in 0..7 {
         let started = Instant::now();
-        let facts = history::scan_dir(dir.path()).expect("scan");
-        let plan = rollback_plan::plan("t0042", false, &order, &applied, &facts).expect("plan");
+        let facts = history::scan_dir_with(dir, built, &Default::default()).expect("scan");
+        let plan = rollback_plan::plan("t0042", false, order, applied, &facts).expect("plan");
         times.push(started.elapsed());
         planned = plan.len();
     }
     times.sort();
-    println!(
-        "scan + plan over {files} files: median {:.1} ms (min {:.1}, max {:.1}, 7 runs; plan reverts {planned})",
-        times[3].as_secs_f64() * 1000.0,
-        times[0].as_secs_f64() * 1000.0,
-        times[6].as_secs_f64() * 1000.0,
-    );
+    (times, planned)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// `MIGRATION_SOURCES`, `MIGRATION_CHECKSUMS`, `MIGRATION_LIB` and `SNAPSHOT` for the migration crate
+/// `MIGRATION_SOURCES`, `MIGRATION_CHECKSUMS`, `MIGRATION_FACTS`, `MIGRATION_LIB` and `SNAPSHOT` for the migration crate
 /// in `migrations`, as Rust.
 pub fn render(migrations: &Path) -> Result<String, Error> {
     let src = migrations.join("src");
@@ -48,11 +48,26 @@ pub fn render(migrations: &Path) -> Result<String, Error> {
     // run. The same text as include_str! takes: this script reruns when a file changes.
     out += "];\n\n/// The checksum of each of MIGRATION_SOURCES.\n";
     out += "static MIGRATION_CHECKSUMS: &[(&str, &str)] = &[\n";
+    let mut facts = String::new();
     for (stem, path) in &migrations {
         let text = fs::read_to_string(path)
             .map_err(|e| Error(format!("reading {}: {e}", path.display())))?;
         writeln!(out, "    ({stem:?}, {:?}),", checksum(&text)).unwrap();
+        // What each migration touches, so that `rollback` does not parse every file
+        // of the history again on every run. A file whose tables only the models can
+        // name is left to be read on the run, with them.
+        if let Some(read) = migration_facts::scan_without_models(&text) {
+            writeln!(
+                facts,
+                "    ({stem:?}, {:?}),",
+                migration_facts::encode(&read)
+            )
+            .unwrap();
+        }
     }
+    out += "];\n\n/// What each of MIGRATION_SOURCES touches, as `migration_facts::encode` wrote it.\n";
+    out += "static MIGRATION_FACTS: &[(&str, &str)] = &[\n";
+    out += &facts;
     // Lets `migrate` see that lib.rs registers nothing the binary lacks without
     // reading its list: the file is the one the binary was built from.
     out += "];\n\n/// migrations/src/lib.rs as built.\n";

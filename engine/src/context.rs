@@ -39,7 +39,11 @@ impl Context {
     /// What every migration touches, by name (tables named by entity type read
     /// through the models).
     pub fn facts(&self) -> std::io::Result<std::collections::BTreeMap<String, history::Facts>> {
-        history::scan_sources(&self.sources(), &self.entities.tables_by_entity_name())
+        history::scan_sources(
+            &self.sources(),
+            &self.compiled_in,
+            &self.entities.tables_by_entity_name(),
+        )
     }
 
     /// The committed snapshot: the project's, or the binary's copy of it.

@@ -69,6 +69,7 @@ macro_rules! main {
                     checksums: MIGRATION_CHECKSUMS,
                     snapshot: SNAPSHOT,
                     lib_rs: MIGRATION_LIB,
+                    facts: MIGRATION_FACTS,
                 },
                 LAYOUT,
             )

@@ -70,7 +70,7 @@ def make_project(repo, n, root, prefix="bench"):
         ('migrations = { path = "migrations" }',
          f'migrations = {{ path = "migrations", package = "{prefix}-migrations" }}'),
         ('default-run = "manage"', f'default-run = "manage-{prefix}"'),
-        ('members = [".", "engine", "build-support", "migration-files", "models", "migrations"]',
+        ('members = [".", "engine", "build-support", "migration-files", "migration-facts", "models", "migrations"]',
          'members = [".", "models", "migrations"]'),
         ('path = "engine"', f'path = "{repo}/engine"'),
         ('path = "build-support"', f'path = "{repo}/build-support"'),

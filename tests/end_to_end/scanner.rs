@@ -177,3 +177,78 @@ fn entity_types_are_read_through_the_models() {
         actual(&facts)
     );
 }
+
+/// The build computes each migration's facts without the models: they must be what
+/// the run would read, for every idiom, and survive the text they are compiled in as.
+/// Only a file naming a table by entity type, or by a bare name that may be one, is
+/// left to the run.
+#[test]
+fn facts_computed_at_build_time_are_those_read_on_the_run() {
+    use manage::history::{decode, encode, scan_without_models};
+    let dir = support::repo_root().join("tests/corpus");
+    let mut left = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let source = fs::read_to_string(&path).unwrap();
+        match scan_without_models(&source) {
+            Some(built) => {
+                assert_eq!(built, scan(&source), "{name}");
+                assert_eq!(decode(&encode(&built)).as_ref(), Some(&built), "{name}");
+            }
+            None => left.push(name),
+        }
+    }
+    // A bare name may be an entity's (a prelude alias) or a variable: both are the
+    // run's to read.
+    left.sort();
+    assert_eq!(left, ["computed_table_name.rs", "entity_typed_table.rs"]);
+}
+
+/// A file whose text is the binary's copy takes the facts its build computed; one
+/// edited since, or without built facts, is read from its code.
+#[test]
+fn built_facts_stand_only_for_the_text_they_were_computed_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |table: &str| {
+        format!(
+            "use sea_orm_migration::prelude::*;\n\
+             pub struct Migration;\n\
+             impl MigrationTrait for Migration {{\n    \
+             async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
+             manager.create_table(Table::create().table(\"{table}\").to_owned()).await\n    }}\n}}\n"
+        )
+    };
+    let (same, edited, unbuilt) = (create("same"), create("edited"), create("unbuilt"));
+    fs::write(dir.path().join("m20260101_000001_same.rs"), &same).unwrap();
+    fs::write(dir.path().join("m20260101_000002_edited.rs"), &edited).unwrap();
+    fs::write(dir.path().join("m20260101_000003_unbuilt.rs"), &unbuilt).unwrap();
+    // Facts no scan would give, to see where each migration's came from.
+    let marker = r#"{"tables":{"from_the_build":["create"]},"renames":[],"opaque":[]}"#;
+    let built = manage::CompiledIn {
+        migrations: Box::leak(
+            vec![
+                ("m20260101_000001_same", &*same.clone().leak()),
+                (
+                    "m20260101_000002_edited",
+                    &*create("before the edit").leak(),
+                ),
+                ("m20260101_000003_unbuilt", &*unbuilt.clone().leak()),
+            ]
+            .into_boxed_slice(),
+        ),
+        facts: Box::leak(
+            vec![
+                ("m20260101_000001_same", marker),
+                ("m20260101_000002_edited", marker),
+            ]
+            .into_boxed_slice(),
+        ),
+        ..Default::default()
+    };
+    let facts = manage::history::scan_dir_with(dir.path(), &built, &Default::default()).unwrap();
+    let tables = |name: &str| facts[name].tables.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(tables("m20260101_000001_same"), ["from_the_build"]);
+    assert_eq!(tables("m20260101_000002_edited"), ["edited"]);
+    assert_eq!(tables("m20260101_000003_unbuilt"), ["unbuilt"]);
+}

@@ -172,8 +172,9 @@ fn is_unmanaged_column(table: &Table, name: &str) -> bool {
         .any(|u| matches!(u, Unmanaged::Column { column, .. } if column.name == name))
 }
 
-/// What a SQLite rebuild's temporary copy of a table is called after it.
-pub const REBUILD_SUFFIX: &str = "__manage_new";
+/// What a SQLite rebuild's temporary copy of a table is called after it (the history
+/// scanner recognises it).
+pub use migration_facts::REBUILD_SUFFIX;
 
 /// The helper a file with SQLite rebuilds ends with.
 pub(super) const SQLITE_FK_HELPER: &str = "

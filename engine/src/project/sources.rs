@@ -25,6 +25,9 @@ pub struct CompiledIn {
     pub snapshot: &'static [(&'static str, &'static str)],
     /// migrations/src/lib.rs as the binary was built from it; empty without one.
     pub lib_rs: &'static str,
+    /// `(name, facts)` of each of `migrations` whose tables the build could read
+    /// without the models (`migration_facts::encode`), in name order.
+    pub facts: &'static [(&'static str, &'static str)],
 }
 
 /// Where migration sources are read from.
@@ -77,6 +80,19 @@ fn by_name(table: &'static [(&'static str, &'static str)], name: &str) -> Option
 }
 
 impl CompiledIn {
+    /// The binary's copy of migration `name`.
+    pub fn text(&self, name: &str) -> Option<&'static str> {
+        by_name(self.migrations, name)
+    }
+
+    /// The facts the build computed for migration `name`, as text. By binary search
+    /// alone: the build writes them in name order, and most lookups of a long history
+    /// that misses some must not go through all of it.
+    pub fn facts(&self, name: &str) -> Option<&'static str> {
+        let i = self.facts.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+        Some(self.facts[i].1)
+    }
+
     /// The snapshot as it was when the binary was built.
     pub fn snapshot(&self) -> Result<Schema> {
         crate::read::snapshot::parse_snapshot(
@@ -99,6 +115,7 @@ mod tests {
                 checksums,
                 snapshot: &[],
                 lib_rs: "",
+                facts: &[],
             })
         };
         // Taken as the build script wrote it, not computed again.

@@ -38,7 +38,7 @@ impl Scenario {
         let main = repo.join("src/main.rs").display().to_string();
         let edits = [
             (
-                "members = [\".\", \"engine\", \"build-support\", \"migration-files\", \"models\", \"migrations\"]"
+                "members = [\".\", \"engine\", \"build-support\", \"migration-files\", \"migration-facts\", \"models\", \"migrations\"]"
                     .to_string(),
                 "members = [\".\", \"models\", \"migrations\"]".to_string(),
             ),

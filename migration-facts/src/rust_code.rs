@@ -4,23 +4,27 @@
 //! literals are the parser's business, never confused with code.
 
 use super::{EntityTables, Facts, Touch};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use syn::visit::Visit;
 use syn::{Expr, ExprCall, ExprMethodCall, Lit, LitStr};
 
-/// The facts of one migration file's `up()` (the whole file when it has none).
-pub fn scan(source: &str, entities: &EntityTables) -> Facts {
+/// The facts of one migration file's `up()` (the whole file when it has none), and
+/// whether a table name needed the models (`entities`) to resolve: without them
+/// (None), such a name is left unresolved.
+pub fn scan(source: &str, entities: Option<&EntityTables>) -> (Facts, bool) {
     let mut facts = Facts::default();
     let file = match syn::parse_file(source) {
         Ok(file) => file,
         Err(e) => {
             facts.opaque.push(format!("its code does not parse ({e})"));
-            return facts;
+            return (facts, false);
         }
     };
     let mut reader = Reader {
         idens: iden_enums(&file),
         entities,
+        needed_models: Cell::new(false),
         builders: BTreeMap::new(),
         facts,
     };
@@ -29,6 +33,7 @@ pub fn scan(source: &str, entities: &EntityTables) -> Facts {
         Some(up) => reader.visit_block(&up.block),
         None => reader.visit_file(&file),
     }
+    let needed_models = reader.needed_models.get();
     let mut facts = reader.facts;
     if facts.tables.is_empty() && !facts.is_opaque() && up.is_some() {
         facts
@@ -36,7 +41,7 @@ pub fn scan(source: &str, entities: &EntityTables) -> Facts {
             .push("no table could be read from its code".into());
     }
     facts.opaque.dedup();
-    facts
+    (facts, needed_models)
 }
 
 /// `fn up` of the file's `impl MigrationTrait` (or any impl): what applying it does
@@ -153,8 +158,11 @@ impl Builder {
 
 struct Reader<'a> {
     idens: BTreeMap<String, String>,
-    /// The models' tables by entity name: `bakery::Entity` and `Bakery`.
-    entities: &'a EntityTables,
+    /// The models' tables by entity name: `bakery::Entity` and `Bakery`. None at
+    /// build time, when the models cannot be asked.
+    entities: Option<&'a EntityTables>,
+    /// A table name was looked up in `entities`.
+    needed_models: Cell<bool>,
     /// Local variables holding a builder (`let mut t = Table::create();`).
     builders: BTreeMap<String, Builder>,
     facts: Facts,
@@ -199,6 +207,12 @@ fn strip(expr: &Expr) -> &Expr {
 }
 
 impl Reader<'_> {
+    /// The table of the models' entity `name`.
+    fn entity_table(&self, name: &str) -> Option<String> {
+        self.needed_models.set(true);
+        self.entities?.get(name).cloned()
+    }
+
     /// The table an argument names: a string, `Alias::new("..")`, a `DeriveIden`
     /// enum's `Table` of this file, an entity type of the models, or a `(schema,
     /// table)` pair. None when it is anything else: computed at run time, or defined
@@ -231,8 +245,8 @@ impl Reader<'_> {
                 [iden, variant] if variant == "Table" => self.idens.get(iden).cloned(),
                 // An entity type (`bakery::Entity`, or the prelude's `Bakery`): its
                 // table as the models name it today.
-                [.., module, last] if last == "Entity" => self.entities.get(module).cloned(),
-                [alias] => self.entities.get(alias).cloned(),
+                [.., module, last] if last == "Entity" => self.entity_table(module),
+                [alias] => self.entity_table(alias),
                 _ => None,
             },
             Expr::MethodCall(m)
