@@ -484,7 +484,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 
     fn visit_lit_str(&mut self, s: &'ast LitStr) {
-        super::sql_facts(&s.value(), &mut self.facts);
+        super::sql::facts(&s.value(), &mut self.facts);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
