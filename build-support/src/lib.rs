@@ -29,7 +29,9 @@ pub fn build() {
         "cargo:rerun-if-changed={}",
         manifest_dir.join("Cargo.toml").display()
     );
-    match generate(&manifest_dir) {
+    // Facts of the migration files as earlier runs of this script computed them.
+    let facts_cache = out.join("migration-facts.cache");
+    match generate(&manifest_dir, Some(&facts_cache)) {
         Ok(code) => std::fs::write(out.join("manage.rs"), code).expect("write manage.rs"),
         Err(e) => {
             // The reason alone, not a panic's backtrace: this is about the user's files.
@@ -51,8 +53,12 @@ pub fn register_migrations() {
         .expect("write migrations.rs");
 }
 
-/// The whole of `manage.rs` for the binary crate in `manifest_dir`.
-pub fn generate(manifest_dir: &std::path::Path) -> Result<String, Error> {
+/// The whole of `manage.rs` for the binary crate in `manifest_dir`; the migrations'
+/// facts kept between runs in `facts_cache` (see [`compiled_in::render`]).
+pub fn generate(
+    manifest_dir: &std::path::Path,
+    facts_cache: Option<&std::path::Path>,
+) -> Result<String, Error> {
     let layout = layout::read(manifest_dir)?;
     let found = modules::find_entities(&layout.entities.root_file)?;
     for path in &found.watched {
@@ -83,7 +89,7 @@ pub fn generate(manifest_dir: &std::path::Path) -> Result<String, Error> {
         layout.safe_migrations,
     )
     .unwrap();
-    code += &compiled_in::render(&layout.migrations.dir)?;
+    code += &compiled_in::render(&layout.migrations.dir, facts_cache)?;
     Ok(code)
 }
 
