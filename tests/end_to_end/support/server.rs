@@ -150,7 +150,7 @@ impl Drop for OwnServer {
 pub struct Pooler {
     /// `postgres://postgres@127.0.0.1:PORT`: add `/DATABASE`.
     pub server: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     process: Child,
 }
 
@@ -193,7 +193,7 @@ impl Pooler {
             .ok()?;
         let pooler = Pooler {
             server: format!("postgres://postgres@127.0.0.1:{listen}"),
-            _dir: dir,
+            dir,
             process,
         };
         let started = Instant::now();
@@ -209,6 +209,14 @@ impl Pooler {
 
 impl Drop for Pooler {
     fn drop(&mut self) {
+        // As root the child is `runuser`, and killing it leaves PgBouncer running:
+        // PgBouncer itself is stopped, by its pid file.
+        if let Ok(pid) = std::fs::read_to_string(self.dir.path().join("pgbouncer.pid")) {
+            let _ = Command::new("kill")
+                .args(["-TERM", pid.trim()])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
