@@ -335,3 +335,70 @@ async fn a_table_created_without_rows_is_checked_once_it_has_some() {
     assert!(applied(&db, "m3_kid_row").await);
     assert!(!applied(&db, "m4_empty_parent").await);
 }
+
+// A new table whose key names parent columns without a unique index: SQLite says so
+// only when the table is checked or written.
+migrator!(
+    Mismatch,
+    "m2_mismatch",
+    [
+        "CREATE TABLE coded (id integer PRIMARY KEY, code text)",
+        "CREATE TABLE kid (id integer PRIMARY KEY, code text REFERENCES coded (code))",
+    ]
+);
+
+#[tokio::test]
+async fn a_new_key_that_matches_no_parent_key_fails_the_migration_creating_it() {
+    let db = fresh().await;
+    let err = Executor::new(&db, Migrator::of::<Mismatch>())
+        .apply("m2_mismatch")
+        .await
+        .expect_err("kid's key names a column without a unique index")
+        .to_string();
+    assert!(err.contains("foreign key mismatch"), "{err}");
+    assert!(!applied(&db, "m2_mismatch").await);
+    let kid = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) FROM sqlite_master WHERE name = 'kid'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kid.try_get_by_index::<i64>(0).unwrap(), 0, "kid was kept");
+}
+
+// Renaming a parent rewrites its children's references (SQLite 3.26 and later).
+migrator!(
+    RenameParent,
+    "m2_rename_parent",
+    ["ALTER TABLE parent RENAME TO elder"]
+);
+migrator!(EmptyElder, "m3_empty_elder", ["DELETE FROM elder"]);
+
+struct RenameHistory;
+impl MigratorTrait for RenameHistory {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(Setup),
+            Box::new(RenameParent),
+            Box::new(EmptyElder),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn after_a_rename_the_renamed_tables_children_are_still_checked() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let executor = Executor::new(&db, Migrator::of::<RenameHistory>());
+    executor.apply("m1_setup").await.unwrap();
+    executor.apply("m2_rename_parent").await.unwrap();
+    let err = executor
+        .apply("m3_empty_elder")
+        .await
+        .expect_err("child's row loses its parent, now called elder")
+        .to_string();
+    executor.finish().await.unwrap();
+    assert!(err.contains("first in table child"), "{err}");
+    assert_eq!(rows(&db, "elder").await, 1);
+}

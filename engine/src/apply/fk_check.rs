@@ -10,10 +10,15 @@
 //! run and kept current from the touched tables.
 //!
 //! A migration that only creates tables (empty ones: no `AS SELECT`) and indexes
-//! changes no row, so it cannot leave a key pointing nowhere, and nothing is checked.
-//! The map need not learn a new table's references then either: while it is empty
+//! changes no row, so it cannot leave a key pointing nowhere: only a new table's keys
+//! are checked against their parents (a key to columns without a unique index is an
+//! error SQLite reports only when the table is checked or written), and only when it
+//! declares any. The map need not learn a new table's references: while it is empty
 //! no row of it can dangle, and the migration that first writes to it touches it,
 //! which reads them.
+//!
+//! Renaming a table rewrites the references to it in other tables: after a rename
+//! the map is read again.
 //!
 //! Whenever the statements are not all understood (raw SQL of another shape, several
 //! statements in one string, triggers that could write elsewhere, nothing captured),
@@ -80,8 +85,13 @@ impl ForeignKeyMap {
             return whole_database(db).await;
         };
         if written.rows_unchanged {
-            return Ok(());
+            return if written.declares_keys {
+                new_keys(db, &written.tables).await
+            } else {
+                Ok(())
+            };
         }
+        let renames = written.renames;
         let touched = written.tables;
         let taken = self.lock().take();
         let mut known = match taken {
@@ -117,7 +127,8 @@ impl ForeignKeyMap {
                 violations.push([table, parent]);
             }
         }
-        *self.lock() = Some(known);
+        // Tables referencing a renamed one now name its new name.
+        *self.lock() = (!renames).then_some(known);
         report(violations)
     }
 }
@@ -131,7 +142,7 @@ impl ForeignKeyMap {
     pub fn defer(&self, name: &str, statements: &[String]) {
         let mut deferred = locked(&self.deferred);
         match written_tables(statements) {
-            Some(written) if written.rows_unchanged => {}
+            Some(written) if written.rows_unchanged && !written.declares_keys => {}
             Some(written) => {
                 for table in written.tables {
                     deferred.touched.insert(table, name.to_string());
@@ -225,6 +236,15 @@ impl Known {
     }
 }
 
+/// Fails when a key of the new (empty) `tables` does not match its parent: SQLite
+/// reports that only when the table is checked or written.
+async fn new_keys<C: ConnectionTrait>(db: &C, tables: &BTreeSet<String>) -> Result<(), DbErr> {
+    let sql = vec!["SELECT 'v', \"table\", parent FROM pragma_foreign_key_check(?)"; tables.len()]
+        .join(" UNION ALL ");
+    let rows = query(db, &sql, tables.iter().cloned().collect()).await?;
+    report(rows.into_iter().map(|[_, t, p]| [t, p]).collect())
+}
+
 async fn whole_database<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     let rows = query(
         db,
@@ -295,6 +315,10 @@ pub struct Written {
     /// Every write creates a table from a column list: new tables, empty, and no row
     /// of any other table changed.
     pub rows_unchanged: bool,
+    /// A statement names a foreign key (`REFERENCES`).
+    pub declares_keys: bool,
+    /// A table is renamed.
+    pub renames: bool,
 }
 
 /// What `statements` write, or None when a statement is of a shape not understood, or
@@ -323,6 +347,8 @@ pub fn written_tables(statements: &[String]) -> Option<Written> {
     let mut written = Written {
         tables: BTreeSet::new(),
         rows_unchanged: true,
+        declares_keys: false,
+        renames: false,
     };
     for statement in statements {
         let sql = statement.trim().trim_end_matches(';').trim_end();
@@ -332,6 +358,7 @@ pub fn written_tables(statements: &[String]) -> Option<Written> {
         if HARMLESS.is_match(sql) {
             continue;
         }
+        written.declares_keys |= sql.to_ascii_uppercase().contains("REFERENCES");
         let name = WRITES.captures(sql)?.get(1)?;
         written.tables.insert(unquote(name.as_str()));
         // `CREATE TABLE t (...)`, not `CREATE TABLE t AS SELECT ...`.
@@ -342,6 +369,7 @@ pub fn written_tables(statements: &[String]) -> Option<Written> {
         written.rows_unchanged &= creates_empty;
         if let Some(new) = RENAME_TO.captures(sql).and_then(|c| c.get(1)) {
             written.tables.insert(unquote(new.as_str()));
+            written.renames = true;
         }
     }
     Some(written)

@@ -16,7 +16,6 @@ mod sqlite;
 pub use builder::{enum_statement, index_statement, table_statement};
 pub use online::Online;
 pub use rustfmt::Rustfmt;
-pub use sqlite::REBUILD_SUFFIX;
 
 use crate::diff::{Change, Operation};
 use crate::schema::{Backend, split_name};

@@ -174,7 +174,7 @@ fn is_unmanaged_column(table: &Table, name: &str) -> bool {
 
 /// What a SQLite rebuild's temporary copy of a table is called after it (the history
 /// scanner recognises it).
-pub use migration_facts::REBUILD_SUFFIX;
+use migration_facts::REBUILD_SUFFIX;
 
 /// The helper a file with SQLite rebuilds ends with.
 pub(super) const SQLITE_FK_HELPER: &str = "
