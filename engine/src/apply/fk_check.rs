@@ -358,7 +358,6 @@ pub fn written_tables(statements: &[String]) -> Option<Written> {
         if HARMLESS.is_match(sql) {
             continue;
         }
-        written.declares_keys |= sql.to_ascii_uppercase().contains("REFERENCES");
         let name = WRITES.captures(sql)?.get(1)?;
         written.tables.insert(unquote(name.as_str()));
         // `CREATE TABLE t (...)`, not `CREATE TABLE t AS SELECT ...`.
@@ -367,6 +366,9 @@ pub fn written_tables(statements: &[String]) -> Option<Written> {
             .is_some_and(|w| w.eq_ignore_ascii_case("create"))
             && sql[name.end()..].trim_start().starts_with('(');
         written.rows_unchanged &= creates_empty;
+        // Only a creating migration's keys are checked on their own; any other
+        // statement (an INSERT may carry megabytes) is not searched.
+        written.declares_keys |= creates_empty && sql.to_ascii_uppercase().contains("REFERENCES");
         if let Some(new) = RENAME_TO.captures(sql).and_then(|c| c.get(1)) {
             written.tables.insert(unquote(new.as_str()));
             written.renames = true;
